@@ -1,0 +1,56 @@
+//! `escrutinio analyze FILE [--schema S] [--out DIR] [--seed S] [--invalid-rows exclude|fail]`
+//!
+//! Loads and validates FILE, runs the analysis and writes into DIR (default
+//! `out/`): `report.json` (the contract), `stations.csv`, `stations.parquet`,
+//! `report.html` (self-contained) and `plots/`. Exit code 0 on success, 1 when
+//! `--invalid-rows fail` meets an invalid row (or no valid row remains), 2 on
+//! unusable input or output.
+
+use std::path::PathBuf;
+
+use escrutinio::analyze::{analyze, AnalyzeOptions};
+use escrutinio::io::InvalidRows;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Station-results file (CSV, .csv.gz or Parquet).
+    pub file: PathBuf,
+    /// Schema file (TOML) mapping columns to roles.
+    #[arg(long)]
+    pub schema: Option<PathBuf>,
+    /// Output directory.
+    #[arg(long, default_value = "out")]
+    pub out: PathBuf,
+    /// Seed for every random procedure.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// What to do with invalid rows.
+    #[arg(long, value_enum, default_value_t = InvalidRows::Exclude)]
+    pub invalid_rows: InvalidRows,
+}
+
+pub fn run(a: Args) -> escrutinio::Result<i32> {
+    let opts = AnalyzeOptions {
+        input: a.file,
+        schema: a.schema,
+        out_dir: a.out,
+        seed: a.seed,
+        invalid_rows: a.invalid_rows,
+    };
+    let r = analyze(&opts)?;
+    let q = &r.data_quality;
+    println!(
+        "{}: {} stations, turnout {:.2} %, winner {} ({:.2} %)",
+        r.summary.name,
+        r.summary.stations,
+        100.0 * r.summary.turnout,
+        r.summary.winner,
+        100.0 * r.summary.contestants.iter().find(|c| c.winner).map_or(f64::NAN, |c| c.share)
+    );
+    println!(
+        "rows: {} read, {} used, {} excluded as invalid, {} filtered, {} kept with findings",
+        q.rows_read, q.rows_used, q.rows_excluded_invalid, q.rows_excluded_filtered, q.rows_flagged
+    );
+    println!("report: {}", opts.out_dir.join("report.html").display());
+    Ok(0)
+}

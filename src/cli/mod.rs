@@ -1,0 +1,34 @@
+//! Subcommands, one per file; each `run` only wires options to library calls.
+
+mod analyze;
+mod simulate;
+mod validate;
+
+use clap::{Parser, Subcommand};
+
+/// Statistical election forensics: was announced participation probably
+/// inflated, where, and by how much?
+#[derive(Debug, Parser)]
+#[command(name = "escrutinio", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check every row of a station-results file; exit 0 clean, 1 problems, 2 unusable.
+    Validate(validate::Args),
+    /// Write a synthetic election with known injected fraud (and its truth file).
+    Simulate(simulate::Args),
+    /// Load, validate and analyse an election; write report.json, stations.csv/.parquet, report.html.
+    Analyze(analyze::Args),
+}
+
+pub fn run(cli: Cli) -> escrutinio::Result<i32> {
+    match cli.command {
+        Command::Validate(a) => validate::run(a),
+        Command::Simulate(a) => simulate::run(a),
+        Command::Analyze(a) => analyze::run(a),
+    }
+}

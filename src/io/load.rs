@@ -1,0 +1,584 @@
+//! Loading: file + schema -> validated [`Election`] + [`DataQuality`].
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::cell::CellError;
+use super::schema::{EmptyCells, Layout, Resolved, ResolvedRole, Schema};
+use super::table::{sha256_hex, FileInfo, RawTable};
+use super::validate::{DataQuality, FilterCount, InvalidRows, ProblemKind, ProblemLog, RowProblem};
+use crate::election::{Contestant, Election, ElectionParts, Level};
+use crate::error::{Error, Result};
+
+/// The schema file used, as recorded in the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct SchemaInfo {
+    /// Path of the schema file, or `null` for the standard schema.
+    pub path: Option<String>,
+    pub sha256: Option<String>,
+    /// The schema as resolved against the file's header.
+    pub resolved: Resolved,
+}
+
+/// A loaded data set.
+pub struct Loaded {
+    pub input: FileInfo,
+    pub schema: SchemaInfo,
+    pub quality: DataQuality,
+    /// `None` when no row survived validation.
+    pub election: Option<Election>,
+}
+
+impl Loaded {
+    /// The election, or an error when every row was excluded.
+    pub fn election(&self) -> Result<&Election> {
+        self.election.as_ref().ok_or_else(|| Error::InvalidRows {
+            path: self.input.path.clone(),
+            count: self.quality.rows_excluded_invalid,
+            first: "no valid station rows remain to analyse".into(),
+        })
+    }
+}
+
+/// Loads a station-results file (CSV, gzip CSV or Parquet) through a schema
+/// file (or the standard names) and validates every row.
+pub fn load(path: &Path, schema_path: Option<&Path>, policy: InvalidRows) -> Result<Loaded> {
+    let schema = match schema_path {
+        Some(p) => Schema::from_file(p)?,
+        None => Schema::standard(),
+    };
+    let table = RawTable::read(path, schema.delimiter_byte()?)?;
+    let resolved = schema.resolve(&table)?;
+    let schema_info = SchemaInfo {
+        path: schema_path.map(|p| p.display().to_string()),
+        sha256: match schema_path {
+            Some(p) => Some(sha256_hex(&std::fs::read(p).map_err(|e| Error::io(p, e))?)),
+            None => None,
+        },
+        resolved,
+    };
+    let name = schema
+        .name
+        .clone()
+        .unwrap_or_else(|| path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default());
+    let (parts, quality) = match schema_info.resolved.layout {
+        Layout::Wide => build_wide(&table, &schema_info.resolved, policy, name)?,
+        Layout::Long => build_long(&table, &schema_info.resolved, policy, name)?,
+    };
+    let election = if parts.stations.is_empty() {
+        None
+    } else {
+        Some(Election::new(parts).map_err(|m| Error::input(path, m))?)
+    };
+    Ok(Loaded {
+        input: table.info.clone(),
+        schema: schema_info,
+        quality,
+        election,
+    })
+}
+
+type Cells = Vec<std::result::Result<u64, CellError>>;
+
+/// A role's cells, one vector per source column.
+struct RoleCells<'a> {
+    role: &'a ResolvedRole,
+    cells: Vec<Cells>,
+}
+
+impl<'a> RoleCells<'a> {
+    fn new(table: &RawTable, role: &'a ResolvedRole) -> Self {
+        RoleCells {
+            role,
+            cells: role.indices.par_iter().map(|&i| table.counts(i)).collect(),
+        }
+    }
+
+    /// The summed value at row `r`, or `None` after logging each bad cell.
+    fn value(&self, table: &RawTable, r: usize, log: &mut ProblemLog) -> Option<u64> {
+        let mut sum = 0u64;
+        let mut ok = true;
+        for (k, col) in self.cells.iter().enumerate() {
+            match col[r] {
+                Ok(v) => sum += v,
+                Err(e) => {
+                    ok = false;
+                    log.push(cell_problem(table, self.role.indices[k], r, e, self.role.role));
+                }
+            }
+        }
+        ok.then_some(sum)
+    }
+}
+
+fn cell_problem(table: &RawTable, col: usize, r: usize, e: CellError, role: &str) -> RowProblem {
+    let kind = ProblemKind::from_cell(e);
+    RowProblem {
+        kind,
+        row: r + 1,
+        line: table.line_of_row(r),
+        column: table.columns[col].clone(),
+        value: table.cell_text(col, r),
+        message: format!("{} ({role})", kind.description()),
+    }
+}
+
+fn row_problem(table: &RawTable, kind: ProblemKind, r: usize, column: String, value: String, message: String) -> RowProblem {
+    RowProblem {
+        kind,
+        row: r + 1,
+        line: table.line_of_row(r),
+        column,
+        value,
+        message,
+    }
+}
+
+/// Station-level counts read from one row.
+#[derive(Clone, PartialEq)]
+struct RowCounts {
+    electorate: u64,
+    ballots: u64,
+    boxes: Option<u64>,
+    valid: Option<u64>,
+    invalid: Option<u64>,
+    machines: Option<u64>,
+}
+
+/// Reads everything that is per-row and layout-independent.
+struct RowReader<'a> {
+    table: &'a RawTable,
+    res: &'a Resolved,
+    key: Vec<Vec<Option<String>>>,
+    levels: Vec<Vec<Option<String>>>,
+    filters: Vec<Vec<Option<String>>>,
+    electorate: RoleCells<'a>,
+    ballots: RoleCells<'a>,
+    boxes: Option<RoleCells<'a>>,
+    valid: Option<RoleCells<'a>>,
+    invalid: Option<RoleCells<'a>>,
+    machines: Option<RoleCells<'a>>,
+    filter_hits: Vec<usize>,
+}
+
+impl<'a> RowReader<'a> {
+    fn new(table: &'a RawTable, res: &'a Resolved) -> Self {
+        let level_cols: Vec<usize> = res.region.iter().copied().chain(res.levels.iter().map(|l| l.1)).collect();
+        let opt = |r: &'a Option<ResolvedRole>| r.as_ref().map(|r| RoleCells::new(table, r));
+        RowReader {
+            table,
+            res,
+            key: res.key.iter().map(|&i| table.texts(i)).collect(),
+            levels: level_cols.iter().map(|&i| table.texts(i)).collect(),
+            filters: res.filters.iter().map(|(i, _)| table.texts(*i)).collect(),
+            electorate: RoleCells::new(table, &res.electorate),
+            ballots: RoleCells::new(table, &res.ballots),
+            boxes: opt(&res.ballots_in_boxes),
+            valid: opt(&res.valid),
+            invalid: opt(&res.invalid),
+            machines: opt(&res.machines),
+            filter_hits: vec![0; res.filters.len()],
+        }
+    }
+
+    /// Whether a schema filter removes row `r` (counted).
+    fn filtered(&mut self, r: usize) -> bool {
+        for (k, (_, f)) in self.res.filters.iter().enumerate() {
+            let v = self.filters[k][r].as_deref().map(str::trim).unwrap_or("");
+            if f.equals.iter().any(|e| e == v) {
+                self.filter_hits[k] += 1;
+                return true;
+            }
+        }
+        false
+    }
+
+    fn key(&self, r: usize, log: &mut ProblemLog) -> Option<String> {
+        let mut parts = Vec::with_capacity(self.key.len());
+        for (k, col) in self.key.iter().enumerate() {
+            match col[r].as_deref().map(str::trim) {
+                Some(v) if !v.is_empty() => parts.push(v.to_string()),
+                _ => {
+                    log.push(row_problem(
+                        self.table,
+                        ProblemKind::MissingKey,
+                        r,
+                        self.res.key_columns[k].clone(),
+                        String::new(),
+                        "the station key is empty".into(),
+                    ));
+                    return None;
+                }
+            }
+        }
+        Some(parts.join(" / "))
+    }
+
+    fn counts(&self, r: usize, log: &mut ProblemLog) -> Option<RowCounts> {
+        let t = self.table;
+        let electorate = self.electorate.value(t, r, log);
+        let ballots = self.ballots.value(t, r, log);
+        let mut ok = electorate.is_some() && ballots.is_some();
+        let mut opt = |c: &Option<RoleCells>| match c {
+            None => None,
+            Some(c) => {
+                let v = c.value(t, r, log);
+                ok &= v.is_some();
+                v
+            }
+        };
+        let boxes = opt(&self.boxes);
+        let valid = opt(&self.valid);
+        let invalid = opt(&self.invalid);
+        let machines = opt(&self.machines);
+        ok.then(|| RowCounts {
+            electorate: electorate.unwrap_or(0),
+            ballots: ballots.unwrap_or(0),
+            boxes,
+            valid,
+            invalid,
+            machines,
+        })
+    }
+
+    fn level_labels(&self, r: usize) -> Vec<String> {
+        self.levels
+            .iter()
+            .map(|c| match c[r].as_deref().map(str::trim) {
+                Some(v) if !v.is_empty() => v.to_string(),
+                _ => "(none)".to_string(),
+            })
+            .collect()
+    }
+
+    /// Findings on a kept station; returns its flag bits.
+    fn findings(&self, r: usize, c: &RowCounts, votes_sum: u64, log: &mut ProblemLog) -> u16 {
+        let res = self.res;
+        let joined = |role: &ResolvedRole| role.columns.join("+");
+        let mut bits = 0u16;
+        let mut flag = |kind: ProblemKind, column: String, value: String, message: String, log: &mut ProblemLog| {
+            bits |= kind.flag_bit().unwrap_or(0);
+            log.push(row_problem(self.table, kind, r, column, value, message));
+        };
+        if c.electorate == 0 {
+            flag(ProblemKind::ZeroElectorate, joined(&res.electorate), "0".into(), "electorate is 0: turnout undefined".into(), log);
+        }
+        if c.ballots > c.electorate {
+            flag(
+                ProblemKind::BallotsAboveElectorate,
+                joined(&res.ballots),
+                c.ballots.to_string(),
+                format!("{} ballots issued for an electorate of {}", c.ballots, c.electorate),
+                log,
+            );
+        }
+        if let (Some(v), Some(vr)) = (c.valid, &res.valid) {
+            if v > c.ballots {
+                flag(ProblemKind::ValidAboveBallots, joined(vr), v.to_string(), format!("{v} valid ballots but {} issued", c.ballots), log);
+            }
+            if votes_sum > v {
+                flag(
+                    ProblemKind::VotesAboveValid,
+                    "contestants".into(),
+                    votes_sum.to_string(),
+                    format!("contestants' votes add up to {votes_sum}, above {v} valid ballots"),
+                    log,
+                );
+            }
+        }
+        if let (Some(b), Some(br)) = (c.boxes, &res.ballots_in_boxes) {
+            if b > c.ballots {
+                flag(ProblemKind::BoxesAboveIssued, joined(br), b.to_string(), format!("{b} ballots in the boxes but {} issued", c.ballots), log);
+            }
+        }
+        bits
+    }
+
+    fn filter_counts(&self) -> Vec<FilterCount> {
+        self.res
+            .filters
+            .iter()
+            .zip(&self.filter_hits)
+            .map(|((_, f), &rows)| FilterCount {
+                column: f.column.clone(),
+                equals: f.equals.clone(),
+                reason: f.reason.clone(),
+                rows,
+            })
+            .collect()
+    }
+}
+
+/// Accumulates kept stations.
+struct Builder {
+    parts: ElectionParts,
+    level_labels: Vec<Vec<String>>,
+    level_names: Vec<String>,
+}
+
+impl Builder {
+    fn new(res: &Resolved, name: String, contestant_columns: &[String]) -> Self {
+        let mut level_names = vec!["region".to_string()];
+        level_names.extend(res.levels.iter().map(|l| l.0.clone()));
+        let n_levels = if res.region.is_some() { level_names.len() } else { level_names.len() - 1 };
+        let has = |r: &Option<ResolvedRole>| r.as_ref().map(|_| Vec::new());
+        Builder {
+            parts: ElectionParts {
+                name,
+                ballots_in_boxes: has(&res.ballots_in_boxes),
+                valid: has(&res.valid),
+                invalid: has(&res.invalid),
+                machines: has(&res.machines),
+                contestants: contestant_columns
+                    .iter()
+                    .map(|c| Contestant {
+                        column: c.clone(),
+                        name: res.labels.get(c).cloned().unwrap_or_else(|| c.clone()),
+                        votes: Vec::new(),
+                    })
+                    .collect(),
+                winner: res.winner.clone(),
+                ..Default::default()
+            },
+            level_labels: vec![Vec::new(); n_levels],
+            level_names: if res.region.is_some() { level_names } else { level_names[1..].to_vec() },
+        }
+    }
+
+    fn push(&mut self, key: String, row: usize, labels: Vec<String>, c: &RowCounts, votes: &[u64], flags: u16) {
+        let p = &mut self.parts;
+        p.stations.push(key);
+        p.source_rows.push(row + 1);
+        p.electorate.push(c.electorate);
+        p.ballots.push(c.ballots);
+        for (dst, v) in [
+            (&mut p.ballots_in_boxes, c.boxes),
+            (&mut p.valid, c.valid),
+            (&mut p.invalid, c.invalid),
+            (&mut p.machines, c.machines),
+        ] {
+            if let (Some(d), Some(v)) = (dst.as_mut(), v) {
+                d.push(v);
+            }
+        }
+        for (ct, &v) in p.contestants.iter_mut().zip(votes) {
+            ct.votes.push(v);
+        }
+        for (l, lab) in self.level_labels.iter_mut().zip(labels) {
+            l.push(lab);
+        }
+        p.quality_flags.push(flags);
+    }
+
+    fn finish(mut self) -> ElectionParts {
+        let n = self.parts.stations.len();
+        let mut levels: Vec<Level> = self
+            .level_names
+            .iter()
+            .zip(self.level_labels)
+            .map(|(name, labels)| Level::from_labels(name, labels))
+            .collect();
+        if levels.first().is_none_or(|l| l.name != "region") {
+            levels.insert(0, Level::from_labels("region", vec!["all".to_string(); n]));
+        }
+        self.parts.levels = levels;
+        self.parts
+    }
+}
+
+fn finish_quality(
+    table: &RawTable,
+    policy: InvalidRows,
+    log: ProblemLog,
+    excluded_rows: Vec<usize>,
+    filters: Vec<FilterCount>,
+    parts: &ElectionParts,
+) -> Result<DataQuality> {
+    if policy == InvalidRows::Fail && !excluded_rows.is_empty() {
+        return Err(Error::InvalidRows {
+            path: table.path.display().to_string(),
+            count: excluded_rows.len(),
+            first: log.first_example().map(|p| p.to_string()).unwrap_or_default(),
+        });
+    }
+    let rows_excluded_filtered = filters.iter().map(|f| f.rows).sum();
+    Ok(DataQuality {
+        policy,
+        rows_read: table.height(),
+        rows_used: parts.stations.len(),
+        rows_excluded_invalid: excluded_rows.len(),
+        rows_excluded_filtered,
+        rows_flagged: parts.quality_flags.iter().filter(|&&f| f != 0).count(),
+        problems: log.summaries(),
+        excluded_rows,
+        filters,
+    })
+}
+
+fn build_wide(table: &RawTable, res: &Resolved, policy: InvalidRows, name: String) -> Result<(ElectionParts, DataQuality)> {
+    let mut reader = RowReader::new(table, res);
+    let contestant_cells: Vec<Cells> = res.contestants.par_iter().map(|&i| table.counts(i)).collect();
+    let mut builder = Builder::new(res, name, &res.contestant_columns);
+    let mut log = ProblemLog::default();
+    let mut seen: HashMap<String, usize> = HashMap::with_capacity(table.height());
+    let mut excluded = Vec::new();
+    let mut votes = vec![0u64; res.contestants.len()];
+    for r in 0..table.height() {
+        if reader.filtered(r) {
+            continue;
+        }
+        let key = reader.key(r, &mut log);
+        let counts = reader.counts(r, &mut log);
+        let mut ok = key.is_some() && counts.is_some();
+        for (k, col) in contestant_cells.iter().enumerate() {
+            votes[k] = match col[r] {
+                Ok(v) => v,
+                Err(CellError::Missing) if res.empty_contestant_cells == EmptyCells::Zero => {
+                    log.push(row_problem(
+                        table,
+                        ProblemKind::EmptyContestantAsZero,
+                        r,
+                        res.contestant_columns[k].clone(),
+                        String::new(),
+                        "empty contestant cell read as 0".into(),
+                    ));
+                    0
+                }
+                Err(e) => {
+                    ok = false;
+                    log.push(cell_problem(table, res.contestants[k], r, e, "contestant votes"));
+                    0
+                }
+            };
+        }
+        if let (true, Some(k)) = (ok, key.as_ref()) {
+            if let Some(&first) = seen.get(k) {
+                ok = false;
+                log.push(row_problem(
+                    table,
+                    ProblemKind::DuplicateStation,
+                    r,
+                    res.key_columns.join("+"),
+                    k.clone(),
+                    format!("station key {k:?} already used by row {first}"),
+                ));
+            }
+        }
+        let (true, Some(key), Some(counts)) = (ok, key, counts) else {
+            excluded.push(r + 1);
+            continue;
+        };
+        seen.insert(key.clone(), r + 1);
+        let votes_sum: u64 = votes.iter().sum();
+        let flags = reader.findings(r, &counts, votes_sum, &mut log);
+        builder.push(key, r, reader.level_labels(r), &counts, &votes, flags);
+    }
+    let filters = reader.filter_counts();
+    let parts = builder.finish();
+    let quality = finish_quality(table, policy, log, excluded, filters, &parts)?;
+    Ok((parts, quality))
+}
+
+/// Long layout: one row per (station, contestant). Station-level counts must
+/// agree across a station's rows; a station with any invalid row is excluded
+/// whole (all its rows are listed). Contestants a station has no row for get 0.
+fn build_long(table: &RawTable, res: &Resolved, policy: InvalidRows, name: String) -> Result<(ElectionParts, DataQuality)> {
+    let (ccol, vcol) = res.long.expect("long layout resolved");
+    let mut reader = RowReader::new(table, res);
+    let names = table.texts(ccol);
+    let votes_cells = table.counts(vcol);
+    let mut log = ProblemLog::default();
+
+    struct Acc {
+        key: String,
+        first_row: usize,
+        rows: Vec<usize>,
+        labels: Vec<String>,
+        counts: Option<RowCounts>,
+        votes: HashMap<usize, u64>,
+        ok: bool,
+    }
+    let mut stations: Vec<Acc> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut contestants: Vec<String> = Vec::new();
+    let mut cindex: HashMap<String, usize> = HashMap::new();
+    for r in 0..table.height() {
+        if reader.filtered(r) {
+            continue;
+        }
+        let Some(key) = reader.key(r, &mut log) else {
+            // No key: the row belongs to no station; excluded on its own.
+            stations.push(Acc { key: String::new(), first_row: r, rows: vec![r], labels: vec![], counts: None, votes: HashMap::new(), ok: false });
+            continue;
+        };
+        let counts = reader.counts(r, &mut log);
+        let s = *index.entry(key.clone()).or_insert_with(|| {
+            stations.push(Acc { key: key.clone(), first_row: r, rows: Vec::new(), labels: reader.level_labels(r), counts: counts.clone(), votes: HashMap::new(), ok: true });
+            stations.len() - 1
+        });
+        let acc = &mut stations[s];
+        acc.rows.push(r);
+        match (&counts, &acc.counts) {
+            (None, _) => acc.ok = false,
+            (Some(c), Some(first)) if c != first => {
+                acc.ok = false;
+                log.push(row_problem(table, ProblemKind::InconsistentStation, r, res.electorate.columns.join("+"), c.electorate.to_string(), format!("station {key:?}: counts differ from its first row (row {})", acc.first_row + 1)));
+            }
+            (Some(c), None) => acc.counts = Some(c.clone()),
+            _ => {}
+        }
+        let cname = names[r].as_deref().map(str::trim).unwrap_or("");
+        if cname.is_empty() {
+            acc.ok = false;
+            log.push(row_problem(table, ProblemKind::MissingValue, r, table.columns[ccol].clone(), String::new(), "the contestant name is empty".into()));
+            continue;
+        }
+        let c = *cindex.entry(cname.to_string()).or_insert_with(|| {
+            contestants.push(cname.to_string());
+            contestants.len() - 1
+        });
+        match votes_cells[r] {
+            Ok(v) => {
+                if acc.votes.insert(c, v).is_some() {
+                    acc.ok = false;
+                    log.push(row_problem(table, ProblemKind::DuplicateStation, r, table.columns[ccol].clone(), cname.to_string(), format!("station {key:?} has two rows for contestant {cname:?}")));
+                }
+            }
+            Err(e) => {
+                acc.ok = false;
+                log.push(cell_problem(table, vcol, r, e, "contestant votes"));
+            }
+        }
+    }
+    if let Some(w) = &res.winner {
+        if !contestants.contains(w) {
+            return Err(Error::schema(Path::new("<schema>"), format!("contestants.winner {w:?} never appears in column {:?}", table.columns[ccol])));
+        }
+    }
+    let mut builder = Builder::new(res, name, &contestants);
+    let mut excluded = Vec::new();
+    let mut votes = vec![0u64; contestants.len()];
+    for acc in stations {
+        let counts = match (acc.ok, acc.counts) {
+            (true, Some(c)) => c,
+            _ => {
+                excluded.extend(acc.rows.iter().map(|r| r + 1));
+                continue;
+            }
+        };
+        votes.iter_mut().for_each(|v| *v = 0);
+        for (&c, &v) in &acc.votes {
+            votes[c] = v;
+        }
+        let flags = reader.findings(acc.first_row, &counts, votes.iter().sum(), &mut log);
+        builder.push(acc.key, acc.first_row, acc.labels, &counts, &votes, flags);
+    }
+    excluded.sort_unstable();
+    let filters = reader.filter_counts();
+    let parts = builder.finish();
+    let quality = finish_quality(table, policy, log, excluded, filters, &parts)?;
+    Ok((parts, quality))
+}

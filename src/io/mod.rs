@@ -1,0 +1,13 @@
+//! Input: reading files, mapping columns to roles, validating every row.
+
+pub mod cell;
+pub mod load;
+pub mod schema;
+pub mod table;
+pub mod text;
+pub mod validate;
+pub mod write;
+
+pub use load::{load, Loaded};
+pub use schema::Schema;
+pub use validate::{DataQuality, InvalidRows};

@@ -1,0 +1,279 @@
+//! A raw input table: column names plus cells that can be read as counts or
+//! as text, whatever the file format. CSV is read by polars with every column
+//! as text (so that no value is coerced or lost before validation); Parquet
+//! keeps its own column types.
+
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+use serde::Serialize;
+
+use super::cell::{count_from_f64, count_from_i64, parse_count, CellError};
+use super::text;
+use crate::error::{Error, Result};
+
+/// How the input file was stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    Csv,
+    Parquet,
+}
+
+/// Facts about the input file, reported in `report.json` under `input`.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileInfo {
+    /// The path as given.
+    pub path: String,
+    /// SHA-256 of the file's bytes as stored (before decompression).
+    pub sha256: String,
+    /// Size of the file as stored, in bytes.
+    pub bytes: u64,
+    pub format: Format,
+    /// Whether the file was gzip-compressed.
+    pub gzip: bool,
+    /// The delimiter of a CSV file, as a string (`","`, `";"`, `"\t"`, ...).
+    pub delimiter: Option<String>,
+    /// Whether a UTF-8 byte-order mark was found and skipped.
+    pub bom: bool,
+    /// Number of columns in the header.
+    pub columns: usize,
+    /// Number of data rows read (blank lines are not rows).
+    pub rows: usize,
+}
+
+/// A table as read from disk, before any role is assigned to its columns.
+pub struct RawTable {
+    pub path: PathBuf,
+    pub info: FileInfo,
+    pub columns: Vec<String>,
+    df: DataFrame,
+    /// 1-based physical line of each data row (CSV only).
+    lines: Option<Vec<usize>>,
+}
+
+impl RawTable {
+    /// Reads a CSV (optionally gzip) or Parquet file. Parquet is recognised by
+    /// its magic bytes `PAR1`, whatever the extension.
+    pub fn read(path: &Path, delimiter: Option<u8>) -> Result<RawTable> {
+        let stored = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let sha256 = sha256_hex(&stored);
+        let bytes = stored.len() as u64;
+        if stored.starts_with(b"PAR1") {
+            drop(stored);
+            return Self::read_parquet(path, sha256, bytes);
+        }
+        drop(stored);
+        Self::read_csv(path, delimiter, sha256, bytes)
+    }
+
+    fn read_csv(path: &Path, delimiter: Option<u8>, sha256: String, size: u64) -> Result<RawTable> {
+        let tf = text::open(path, delimiter)?;
+        check_header(path, &tf.header)?;
+        if tf.record_lines.is_empty() {
+            return Err(Error::input(
+                path,
+                format!("the file has a header ({} columns) but no data rows", tf.header.len()),
+            ));
+        }
+        let n_cols = tf.header.len();
+        // Every column as text: validation, not polars, decides what a value means.
+        let schema: Schema = tf
+            .header
+            .iter()
+            .map(|n| Field::new(n.as_str().into(), DataType::String))
+            .collect();
+        let df = CsvReadOptions::default()
+            .with_has_header(true)
+            .with_schema(Some(Arc::new(schema)))
+            .map_parse_options(|o| {
+                o.with_separator(tf.delimiter)
+                    .with_quote_char(Some(b'"'))
+                    .with_missing_is_null(true)
+                    .with_truncate_ragged_lines(false)
+            })
+            .into_reader_with_file_handle(std::io::Cursor::new(tf.bytes.as_slice()))
+            .finish()
+            .map_err(|e| Error::input(path, format!("CSV could not be parsed: {}", polars_message(&e))))?;
+        if df.height() != tf.record_lines.len() {
+            return Err(Error::input(
+                path,
+                format!(
+                    "CSV structure is inconsistent: {} records found by line scan but {} parsed \
+                     (unbalanced quotes?); first data record at line {}",
+                    tf.record_lines.len(),
+                    df.height(),
+                    tf.record_lines[0]
+                ),
+            ));
+        }
+        let info = FileInfo {
+            path: path.display().to_string(),
+            sha256,
+            bytes: size,
+            format: Format::Csv,
+            gzip: tf.gzip,
+            delimiter: Some((tf.delimiter as char).to_string()),
+            bom: tf.had_bom,
+            columns: n_cols,
+            rows: df.height(),
+        };
+        Ok(RawTable {
+            path: path.to_path_buf(),
+            info,
+            columns: tf.header,
+            df,
+            lines: Some(tf.record_lines),
+        })
+    }
+
+    fn read_parquet(path: &Path, sha256: String, size: u64) -> Result<RawTable> {
+        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        let df = ParquetReader::new(file)
+            .finish()
+            .map_err(|e| Error::input(path, format!("Parquet could not be read: {}", polars_message(&e))))?;
+        let columns: Vec<String> = df.columns().iter().map(|c| c.name().to_string()).collect();
+        check_header(path, &columns)?;
+        if df.height() == 0 {
+            return Err(Error::input(
+                path,
+                format!("the file has {} columns but no data rows", columns.len()),
+            ));
+        }
+        let info = FileInfo {
+            path: path.display().to_string(),
+            sha256,
+            bytes: size,
+            format: Format::Parquet,
+            gzip: false,
+            delimiter: None,
+            bom: false,
+            columns: columns.len(),
+            rows: df.height(),
+        };
+        Ok(RawTable {
+            path: path.to_path_buf(),
+            info,
+            columns,
+            df,
+            lines: None,
+        })
+    }
+
+    /// Number of data rows.
+    pub fn height(&self) -> usize {
+        self.df.height()
+    }
+
+    /// Index of a column by exact name.
+    pub fn index_of(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c == name)
+    }
+
+    /// The 1-based physical line of 0-based data row `row`, for CSV input.
+    pub fn line_of_row(&self, row: usize) -> Option<usize> {
+        self.lines.as_ref().and_then(|l| l.get(row).copied())
+    }
+
+    /// Every cell of column `col` read as a count, with the reason where it is not one.
+    pub fn counts(&self, col: usize) -> Vec<std::result::Result<u64, CellError>> {
+        let s = self.df.columns()[col].as_materialized_series();
+        match s.dtype() {
+            DataType::String => s
+                .str()
+                .expect("string dtype")
+                .iter()
+                .map(|v| v.map_or(Err(CellError::Missing), parse_count))
+                .collect(),
+            dt if dt.is_integer() => match s.cast(&DataType::Int64) {
+                Ok(c) => c
+                    .i64()
+                    .expect("cast to i64")
+                    .iter()
+                    .map(|v| v.map_or(Err(CellError::Missing), count_from_i64))
+                    .collect(),
+                Err(_) => vec![Err(CellError::TooLarge); s.len()],
+            },
+            dt if dt.is_float() => s
+                .cast(&DataType::Float64)
+                .expect("float cast")
+                .f64()
+                .expect("f64")
+                .iter()
+                .map(|v| v.map_or(Err(CellError::Missing), count_from_f64))
+                .collect(),
+            _ => self
+                .texts(col)
+                .iter()
+                .map(|v| v.as_deref().map_or(Err(CellError::Missing), parse_count))
+                .collect(),
+        }
+    }
+
+    /// Every cell of column `col` as text (`None` for null).
+    pub fn texts(&self, col: usize) -> Vec<Option<String>> {
+        let s = self.df.columns()[col].as_materialized_series();
+        let s = if s.dtype() == &DataType::String {
+            s.clone()
+        } else {
+            match s.cast(&DataType::String) {
+                Ok(c) => c,
+                Err(_) => return vec![None; s.len()],
+            }
+        };
+        s.str()
+            .expect("string dtype")
+            .iter()
+            .map(|v| v.map(str::to_owned))
+            .collect()
+    }
+
+    /// One cell as text, for error messages.
+    pub fn cell_text(&self, col: usize, row: usize) -> String {
+        let s = self.df.columns()[col].as_materialized_series();
+        match s.get(row) {
+            Ok(AnyValue::Null) => String::new(),
+            Ok(AnyValue::String(v)) => v.to_string(),
+            Ok(v) => v.to_string(),
+            Err(_) => String::new(),
+        }
+    }
+}
+
+/// Rejects headers polars cannot hold faithfully: duplicate or empty names.
+fn check_header(path: &Path, header: &[String]) -> Result<()> {
+    let mut seen = std::collections::HashMap::with_capacity(header.len());
+    for (i, name) in header.iter().enumerate() {
+        if name.trim().is_empty() {
+            return Err(Error::input(
+                path,
+                format!("header column {} has an empty name", i + 1),
+            ));
+        }
+        if let Some(first) = seen.insert(name.as_str(), i) {
+            return Err(Error::input(
+                path,
+                format!(
+                    "header names column {:?} twice (columns {} and {})",
+                    name,
+                    first + 1,
+                    i + 1
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn polars_message(e: &PolarsError) -> String {
+    let s = e.to_string();
+    // polars messages can be long multi-line hints; keep the first paragraph.
+    s.split("\n\n").next().unwrap_or(&s).trim().to_string()
+}
+
+/// Lower-case hex SHA-256 of some bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}

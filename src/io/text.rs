@@ -1,0 +1,238 @@
+//! Raw bytes of a delimited text file: decompression, encoding, delimiter and
+//! record boundaries. Everything here works before polars sees the bytes, so
+//! that each problem can be named with its line and data row.
+
+use std::io::Read;
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+/// A delimited text file, decompressed and checked to be UTF-8.
+#[derive(Debug)]
+pub struct TextFile {
+    /// The bytes after decompression, without a UTF-8 byte-order mark.
+    pub bytes: Vec<u8>,
+    /// Whether the file was gzip-compressed.
+    pub gzip: bool,
+    /// Whether a UTF-8 byte-order mark was removed.
+    pub had_bom: bool,
+    /// The field delimiter (given or sniffed).
+    pub delimiter: u8,
+    /// Column names from the header record.
+    pub header: Vec<String>,
+    /// 1-based physical line on which each data record starts (blank lines
+    /// are skipped and are not records).
+    pub record_lines: Vec<usize>,
+}
+
+/// Gzip's magic bytes.
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+/// Candidate delimiters, in order of preference on ties.
+const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
+
+/// Reads a file's bytes, decompressing gzip (recognised by its magic bytes,
+/// whatever the file name).
+pub fn read_bytes(path: &Path) -> Result<(Vec<u8>, bool)> {
+    let raw = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    if raw.starts_with(&GZIP_MAGIC) {
+        let mut out = Vec::with_capacity(raw.len() * 4);
+        flate2::read::MultiGzDecoder::new(&raw[..])
+            .read_to_end(&mut out)
+            .map_err(|e| {
+                Error::input(
+                    path,
+                    format!("gzip data is corrupt or truncated ({e}) after {} decompressed bytes", out.len()),
+                )
+            })?;
+        Ok((out, true))
+    } else {
+        Ok((raw, false))
+    }
+}
+
+/// Opens a delimited text file: decompress, strip BOM, require UTF-8, sniff
+/// the delimiter (unless given), read the header and locate every record.
+pub fn open(path: &Path, delimiter: Option<u8>) -> Result<TextFile> {
+    let (mut bytes, gzip) = read_bytes(path)?;
+    let had_bom = bytes.starts_with(&[0xEF, 0xBB, 0xBF]);
+    if had_bom {
+        bytes.drain(..3);
+    }
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(Error::input(path, "the file is empty (no header, no rows)"));
+    }
+    check_utf8(path, &bytes)?;
+    if bytes.contains(&0) {
+        let at = bytes.iter().position(|&b| b == 0).unwrap_or(0);
+        return Err(Error::input(
+            path,
+            format!(
+                "NUL byte at line {}: this is not a text (CSV) file; binary input must be Parquet",
+                line_of(&bytes, at)
+            ),
+        ));
+    }
+    let delimiter = match delimiter {
+        Some(d) => d,
+        None => sniff_delimiter(&bytes),
+    };
+    let records = scan_records(&bytes, delimiter);
+    let Some(&(header_start, _)) = records.first() else {
+        return Err(Error::input(path, "the file is empty (no header, no rows)"));
+    };
+    let header = parse_record(&bytes[header_start..], delimiter);
+    let record_lines = records[1..].iter().map(|&(_, line)| line).collect();
+    Ok(TextFile {
+        bytes,
+        gzip,
+        had_bom,
+        delimiter,
+        header,
+        record_lines,
+    })
+}
+
+fn check_utf8(path: &Path, bytes: &[u8]) -> Result<()> {
+    if let Err(e) = std::str::from_utf8(bytes) {
+        let at = e.valid_up_to();
+        let line = line_of(bytes, at);
+        let line_start = bytes[..at].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+        let bad: Vec<String> = bytes[at..bytes.len().min(at + 4)]
+            .iter()
+            .map(|b| format!("{b:#04x}"))
+            .collect();
+        return Err(Error::input(
+            path,
+            format!(
+                "not valid UTF-8 at line {line}, byte {} of the line (bytes {}); \
+                 convert the file to UTF-8 first (for example `iconv -f WINDOWS-1251 -t UTF-8`)",
+                at - line_start + 1,
+                bad.join(" ")
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// 1-based line number of a byte offset.
+pub fn line_of(bytes: &[u8], offset: usize) -> usize {
+    bytes[..offset.min(bytes.len())].iter().filter(|&&b| b == b'\n').count() + 1
+}
+
+/// Picks the candidate delimiter that occurs most often outside quotes in the
+/// first line (ties: `,` then `;`, tab, `|`).
+pub fn sniff_delimiter(bytes: &[u8]) -> u8 {
+    let mut counts = [0usize; DELIMITERS.len()];
+    let mut in_quotes = false;
+    for &b in bytes {
+        match b {
+            b'"' => in_quotes = !in_quotes,
+            b'\n' if !in_quotes => break,
+            _ if !in_quotes => {
+                if let Some(i) = DELIMITERS.iter().position(|&d| d == b) {
+                    counts[i] += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut best = 0;
+    for i in 1..DELIMITERS.len() {
+        if counts[i] > counts[best] {
+            best = i;
+        }
+    }
+    DELIMITERS[best]
+}
+
+/// Start offset and 1-based line of every non-blank record (quote-aware: a
+/// newline inside quotes does not end a record).
+pub fn scan_records(bytes: &[u8], _delimiter: u8) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut in_quotes = false;
+    let mut line = 1usize;
+    let mut start = 0usize;
+    let mut start_line = 1usize;
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'"' => in_quotes = !in_quotes,
+            b'\n' => {
+                if !in_quotes {
+                    if !is_blank(&bytes[start..i]) {
+                        out.push((start, start_line));
+                    }
+                    start = i + 1;
+                    start_line = line + 1;
+                }
+                line += 1;
+            }
+            _ => {}
+        }
+    }
+    if start < bytes.len() && !is_blank(&bytes[start..]) {
+        out.push((start, start_line));
+    }
+    out
+}
+
+fn is_blank(s: &[u8]) -> bool {
+    s.iter().all(|&b| b == b'\r' || b == b' ' || b == b'\t')
+}
+
+/// Splits one record (up to its unquoted end of line) into unquoted fields.
+pub fn parse_record(bytes: &[u8], delimiter: u8) -> Vec<String> {
+    let mut fields = Vec::new();
+    let mut field = Vec::new();
+    let mut in_quotes = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_quotes {
+            if b == b'"' {
+                if bytes.get(i + 1) == Some(&b'"') {
+                    field.push(b'"');
+                    i += 1;
+                } else {
+                    in_quotes = false;
+                }
+            } else {
+                field.push(b);
+            }
+        } else if b == b'"' {
+            in_quotes = true;
+        } else if b == delimiter {
+            fields.push(String::from_utf8_lossy(&field).into_owned());
+            field.clear();
+        } else if b == b'\n' {
+            break;
+        } else if b != b'\r' {
+            field.push(b);
+        }
+        i += 1;
+    }
+    fields.push(String::from_utf8_lossy(&field).into_owned());
+    fields
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_semicolons_and_tabs() {
+        assert_eq!(sniff_delimiter(b"a;b;c\n1;2;3\n"), b';');
+        assert_eq!(sniff_delimiter(b"a\tb\n"), b'\t');
+        assert_eq!(sniff_delimiter(b"\"x;y\",b,c\n"), b',');
+        assert_eq!(sniff_delimiter(b"single\n1\n"), b',');
+    }
+
+    #[test]
+    fn records_respect_quotes_and_skip_blank_lines() {
+        let s = b"h1,h2\n\"a\nb\",1\n\n2,3\r\n4,5";
+        let recs = scan_records(s, b',');
+        let lines: Vec<usize> = recs.iter().map(|r| r.1).collect();
+        assert_eq!(lines, vec![1, 2, 5, 6]);
+        assert_eq!(parse_record(&s[recs[1].0..], b','), vec!["a\nb", "1"]);
+        assert_eq!(parse_record(b"\"q\"\"uote\",x\r\n", b','), vec!["q\"uote", "x"]);
+    }
+}

@@ -1,0 +1,20 @@
+//! `escrutinio`: the command-line interface, a thin layer over the library.
+//! Exit codes: 0 success (for `validate`: clean data), 1 problems found in the
+//! data (`validate`) or invalid rows under `--invalid-rows fail`, 2 unusable
+//! input or output (unreadable file, schema error, write failure).
+
+mod cli;
+
+use clap::Parser;
+
+fn main() {
+    let args = cli::Cli::parse();
+    let code = match cli::run(args) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("escrutinio: error: {e}");
+            e.exit_code()
+        }
+    };
+    std::process::exit(code);
+}

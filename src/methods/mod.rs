@@ -1,0 +1,5 @@
+//! Analysis methods. Each family is one module with an entry point that takes
+//! an [`crate::Election`] and options and returns a serde finding; methods
+//! never read files and never draw.
+
+pub mod summary;

@@ -1,0 +1,197 @@
+//! The self-contained HTML report: one file, plots inlined as SVG, no
+//! external resources, every string that comes from the data HTML-escaped.
+
+use std::fmt::Write as _;
+
+use super::json::Report;
+use crate::io::validate::Severity;
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn pct(x: f64) -> String {
+    if x.is_finite() {
+        format!("{:.2} %", 100.0 * x)
+    } else {
+        "—".into()
+    }
+}
+
+fn int(x: u64) -> String {
+    let s = x.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push('\u{2009}');
+        }
+        out.push(c);
+    }
+    out
+}
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222}\
+table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}\
+th{background:#f0f0f0}td.l,th.l{text-align:left}.note{background:#fff8e0;border-left:4px solid #e0a000;padding:.5em 1em}\
+code{background:#f4f4f4;padding:0 3px}";
+
+/// Renders the report page. `turnout_svg` is the inline turnout histogram.
+pub fn render(r: &Report, turnout_svg: &str) -> String {
+    let s = &r.summary;
+    let q = &r.data_quality;
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>escrutinio: {}</title><style>{STYLE}</style></head><body>\n",
+        escape(&s.name)
+    );
+    let _ = write!(h, "<h1>{}</h1>\n", escape(&s.name));
+    let _ = write!(
+        h,
+        "<p>Input <code>{}</code> ({} rows, SHA-256 <code>{}</code>), report schema {}, escrutinio {}.</p>\n",
+        escape(&r.input.path),
+        r.input.rows,
+        escape(&r.input.sha256),
+        r.schema_version,
+        r.tool.version
+    );
+    let _ = write!(
+        h,
+        "<p class=\"note\">This report describes the election and the quality of its data. \
+         Methods run: {}. It does not yet test for fraud: digit tests, turnout/vote-share \
+         fingerprints and hourly participation tests are separate sections that appear here when they run.</p>\n",
+        escape(&r.methods.join(", "))
+    );
+    h.push_str("<h2>Summary</h2>\n<table>\n");
+    let mut row = |k: &str, v: String| {
+        let _ = write!(h, "<tr><th class=\"l\">{}</th><td>{}</td></tr>\n", escape(k), escape(&v));
+    };
+    row("stations", int(s.stations as u64));
+    row("regions", int(s.regions as u64));
+    row("electorate", int(s.electorate));
+    row("ballots issued", int(s.ballots));
+    if let Some(b) = s.ballots_in_boxes {
+        row("ballots in boxes", int(b));
+    }
+    if let Some(v) = s.valid {
+        row("valid", int(v));
+    }
+    if let Some(v) = s.invalid {
+        row("invalid", int(v));
+    }
+    row("turnout", pct(s.turnout));
+    row("winner", s.winner.clone());
+    h.push_str("</table>\n<h2>Contestants</h2>\n<table><tr><th class=\"l\">contestant</th><th>votes</th><th>share</th></tr>\n");
+    for c in &s.contestants {
+        let _ = write!(
+            h,
+            "<tr><td class=\"l\">{}{}</td><td>{}</td><td>{}</td></tr>\n",
+            escape(&c.name),
+            if c.winner { " (winner)" } else { "" },
+            int(c.votes),
+            pct(c.share)
+        );
+    }
+    h.push_str("</table>\n<h2>Turnout distribution</h2>\n");
+    let d = &s.turnout_distribution;
+    let median = d.quantiles.iter().find(|q| q.p == 0.5).map_or(f64::NAN, |q| q.turnout);
+    let _ = write!(
+        h,
+        "<p>{} stations with a defined turnout; mean {}, median {}, sd {:.4}; {} stations at exactly 100 %, {} above 100 %.</p>\n",
+        int(d.stations as u64),
+        pct(d.mean),
+        pct(median),
+        d.sd,
+        d.stations_at_100,
+        d.stations_above_100
+    );
+    h.push_str("<figure>");
+    h.push_str(turnout_svg);
+    h.push_str("<figcaption>Stations per 1-point turnout bin (also <code>plots/turnout_histogram.png</code> and <code>.svg</code>).</figcaption></figure>\n");
+
+    h.push_str("<h2>Data quality</h2>\n");
+    let _ = write!(
+        h,
+        "<p>{} rows read; {} used; {} excluded as invalid (policy: {}); {} removed by schema filters; {} stations kept with findings.</p>\n",
+        int(q.rows_read as u64),
+        int(q.rows_used as u64),
+        int(q.rows_excluded_invalid as u64),
+        escape(&format!("{:?}", q.policy).to_lowercase()),
+        int(q.rows_excluded_filtered as u64),
+        int(q.rows_flagged as u64)
+    );
+    for f in &q.filters {
+        let _ = write!(
+            h,
+            "<p>Filter: rows with <code>{}</code> in [{}] removed ({} rows): {}</p>\n",
+            escape(&f.column),
+            escape(&f.equals.join(", ")),
+            f.rows,
+            escape(&f.reason)
+        );
+    }
+    if !q.problems.is_empty() {
+        h.push_str("<table><tr><th class=\"l\">problem</th><th class=\"l\">severity</th><th>rows</th><th>occurrences</th><th class=\"l\">first example</th></tr>\n");
+        for p in &q.problems {
+            let sev = match p.severity {
+                Severity::Invalid => "invalid (row excluded)",
+                Severity::Finding => "finding (row kept, flagged)",
+                Severity::Filtered => "filtered",
+                Severity::Notice => "notice",
+            };
+            let ex = p.examples.first().map(|e| e.to_string()).unwrap_or_default();
+            let _ = write!(
+                h,
+                "<tr><td class=\"l\">{}<br><small>{}</small></td><td class=\"l\">{}</td><td>{}</td><td>{}</td><td class=\"l\"><small>{}</small></td></tr>\n",
+                escape(p.kind.name()),
+                escape(p.description),
+                sev,
+                p.rows,
+                p.occurrences,
+                escape(&ex)
+            );
+        }
+        h.push_str("</table>\n");
+    } else {
+        h.push_str("<p>No row problems.</p>\n");
+    }
+    h.push_str("<h2>Regions</h2>\n<table><tr><th class=\"l\">region</th><th>stations</th><th>electorate</th><th>ballots</th><th>turnout</th><th>winner share</th><th>stations ≥ 100 %</th></tr>\n");
+    for g in &s.by_region {
+        let _ = write!(
+            h,
+            "<tr><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            escape(&g.region),
+            int(g.stations as u64),
+            int(g.electorate),
+            int(g.ballots),
+            pct(g.turnout),
+            pct(g.winner_share),
+            g.stations_turnout_100
+        );
+    }
+    h.push_str("</table>\n<p><small>Machine-readable: <code>report.json</code>, <code>stations.csv</code>, <code>stations.parquet</code>.</small></p>\n</body></html>\n");
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(escape("<script>\"a\"&'b'</script>"), "&lt;script&gt;&quot;a&quot;&amp;&#39;b&#39;&lt;/script&gt;");
+        assert_eq!(int(1234567), "1\u{2009}234\u{2009}567");
+    }
+}
