@@ -60,7 +60,11 @@ pub fn write_outputs(loaded: &Loaded, report: &Report, dir: &Path) -> Result<()>
     crate::io::write::write_frame(&mut df, &dir.join("stations.csv"))?;
     crate::io::write::write_frame(&mut df, &dir.join("stations.parquet"))?;
     let hist = &report.summary.turnout_distribution.histogram;
-    plots::turnout_histogram_files(hist, "Turnout distribution", &plots_dir.join("turnout_histogram"))?;
+    plots::turnout_histogram_files(
+        hist,
+        "Turnout distribution",
+        &plots_dir.join("turnout_histogram"),
+    )?;
     let svg = plots::turnout_histogram_svg(hist, "Turnout distribution")?;
     write("report.html", &html::render(report, &svg))?;
     Ok(())

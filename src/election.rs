@@ -182,12 +182,20 @@ impl Election {
             .collect();
         let share_denominator: Vec<u64> = match &p.valid {
             Some(v) => v.clone(),
-            None => (0..n).map(|i| p.contestants.iter().map(|c| c.votes[i]).sum()).collect(),
+            None => (0..n)
+                .map(|i| p.contestants.iter().map(|c| c.votes[i]).sum())
+                .collect(),
         };
         let shares = p
             .contestants
             .iter()
-            .map(|c| c.votes.iter().zip(&share_denominator).map(|(&v, &d)| ratio(v, d)).collect())
+            .map(|c| {
+                c.votes
+                    .iter()
+                    .zip(&share_denominator)
+                    .map(|(&v, &d)| ratio(v, d))
+                    .collect()
+            })
             .collect();
         Ok(Election {
             name: p.name,

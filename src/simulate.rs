@@ -293,7 +293,11 @@ pub fn simulate(params: &SimParams) -> Result<Simulation, String> {
             let winner_clean = binomial(&mut g, valid_clean, v);
             let others_clean = valid_clean - winner_clean;
             let stuffed = binomial(&mut g, electorate - voters, x);
-            let stolen = if x > 0.0 { binomial(&mut g, others_clean, x.powf(p.alpha)) } else { 0 };
+            let stolen = if x > 0.0 {
+                binomial(&mut g, others_clean, x.powf(p.alpha))
+            } else {
+                0
+            };
             // Split the others' remaining votes multinomially (sequential binomials).
             let mut remaining = others_clean - stolen;
             let mut left_weight = weight_sum;
@@ -415,29 +419,55 @@ impl Simulation {
         use polars::prelude::*;
         let s = &self.stations;
         let mut cols: Vec<Column> = vec![
-            Column::new("station".into(), s.iter().map(|x| x.station.as_str()).collect::<Vec<_>>()),
-            Column::new("region".into(), s.iter().map(|x| x.region.as_str()).collect::<Vec<_>>()),
-            Column::new("electorate".into(), s.iter().map(|x| x.electorate).collect::<Vec<_>>()),
-            Column::new("ballots".into(), s.iter().map(|x| x.ballots).collect::<Vec<_>>()),
-            Column::new("valid".into(), s.iter().map(|x| x.valid).collect::<Vec<_>>()),
-            Column::new("invalid".into(), s.iter().map(|x| x.invalid).collect::<Vec<_>>()),
+            Column::new(
+                "station".into(),
+                s.iter().map(|x| x.station.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "region".into(),
+                s.iter().map(|x| x.region.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "electorate".into(),
+                s.iter().map(|x| x.electorate).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "ballots".into(),
+                s.iter().map(|x| x.ballots).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "valid".into(),
+                s.iter().map(|x| x.valid).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "invalid".into(),
+                s.iter().map(|x| x.invalid).collect::<Vec<_>>(),
+            ),
         ];
         for (k, name) in self.contestants.iter().enumerate() {
-            cols.push(Column::new(name.as_str().into(), s.iter().map(|x| x.votes[k]).collect::<Vec<_>>()));
+            cols.push(Column::new(
+                name.as_str().into(),
+                s.iter().map(|x| x.votes[k]).collect::<Vec<_>>(),
+            ));
         }
         DataFrame::new(s.len(), cols)
     }
 
     /// Cumulative participation in long layout: `station, time, cumulative_voters`
     /// (only with `hourly`).
-    pub fn hourly_frame(&self) -> Option<polars::prelude::PolarsResult<polars::prelude::DataFrame>> {
+    pub fn hourly_frame(
+        &self,
+    ) -> Option<polars::prelude::PolarsResult<polars::prelude::DataFrame>> {
         use polars::prelude::*;
         if !self.params.hourly {
             return None;
         }
         let (mut st, mut tm, mut cv) = (Vec::new(), Vec::new(), Vec::new());
         for s in &self.stations {
-            for (t, &c) in HOURLY_TIMES.iter().zip(s.cumulative.as_deref().unwrap_or(&[])) {
+            for (t, &c) in HOURLY_TIMES
+                .iter()
+                .zip(s.cumulative.as_deref().unwrap_or(&[]))
+            {
                 st.push(s.station.as_str());
                 tm.push(*t);
                 cv.push(c);

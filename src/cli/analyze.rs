@@ -45,7 +45,12 @@ pub fn run(a: Args) -> escrutinio::Result<i32> {
         r.summary.stations,
         100.0 * r.summary.turnout,
         r.summary.winner,
-        100.0 * r.summary.contestants.iter().find(|c| c.winner).map_or(f64::NAN, |c| c.share)
+        100.0
+            * r.summary
+                .contestants
+                .iter()
+                .find(|c| c.winner)
+                .map_or(f64::NAN, |c| c.share)
     );
     println!(
         "rows: {} read, {} used, {} excluded as invalid, {} filtered, {} kept with findings",

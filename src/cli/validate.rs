@@ -40,7 +40,10 @@ pub fn run(a: Args) -> escrutinio::Result<i32> {
         if q.problems.is_empty() {
             println!("no problems found");
         } else {
-            println!("{:<26} {:<9} {:>9} {:>11}  description", "problem", "severity", "rows", "occurrences");
+            println!(
+                "{:<26} {:<9} {:>9} {:>11}  description",
+                "problem", "severity", "rows", "occurrences"
+            );
             for p in &q.problems {
                 let sev = serde_json::to_value(p.severity).expect("serialises");
                 println!(

@@ -50,8 +50,15 @@ pub fn load(path: &Path, schema_path: Option<&Path>, policy: InvalidRows) -> Res
         Some(p) => Schema::from_file(p)?,
         None => Schema::standard(),
     };
+    load_with_schema(path, &schema, policy)
+}
+
+/// Loads a station-results file through an already parsed [`Schema`] (its
+/// `path`, when set, is recorded with the file's hash).
+pub fn load_with_schema(path: &Path, schema: &Schema, policy: InvalidRows) -> Result<Loaded> {
     let table = RawTable::read(path, schema.delimiter_byte()?)?;
     let resolved = schema.resolve(&table)?;
+    let schema_path = schema.path.as_deref();
     let schema_info = SchemaInfo {
         path: schema_path.map(|p| p.display().to_string()),
         sha256: match schema_path {
@@ -60,10 +67,11 @@ pub fn load(path: &Path, schema_path: Option<&Path>, policy: InvalidRows) -> Res
         },
         resolved,
     };
-    let name = schema
-        .name
-        .clone()
-        .unwrap_or_else(|| path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default());
+    let name = schema.name.clone().unwrap_or_else(|| {
+        path.file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    });
     let (parts, quality) = match schema_info.resolved.layout {
         Layout::Wide => build_wide(&table, &schema_info.resolved, policy, name)?,
         Layout::Long => build_long(&table, &schema_info.resolved, policy, name)?,
@@ -106,7 +114,13 @@ impl<'a> RoleCells<'a> {
                 Ok(v) => sum += v,
                 Err(e) => {
                     ok = false;
-                    log.push(cell_problem(table, self.role.indices[k], r, e, self.role.role));
+                    log.push(cell_problem(
+                        table,
+                        self.role.indices[k],
+                        r,
+                        e,
+                        self.role.role,
+                    ));
                 }
             }
         }
@@ -126,7 +140,14 @@ fn cell_problem(table: &RawTable, col: usize, r: usize, e: CellError, role: &str
     }
 }
 
-fn row_problem(table: &RawTable, kind: ProblemKind, r: usize, column: String, value: String, message: String) -> RowProblem {
+fn row_problem(
+    table: &RawTable,
+    kind: ProblemKind,
+    r: usize,
+    column: String,
+    value: String,
+    message: String,
+) -> RowProblem {
     RowProblem {
         kind,
         row: r + 1,
@@ -166,7 +187,12 @@ struct RowReader<'a> {
 
 impl<'a> RowReader<'a> {
     fn new(table: &'a RawTable, res: &'a Resolved) -> Self {
-        let level_cols: Vec<usize> = res.region.iter().copied().chain(res.levels.iter().map(|l| l.1)).collect();
+        let level_cols: Vec<usize> = res
+            .region
+            .iter()
+            .copied()
+            .chain(res.levels.iter().map(|l| l.1))
+            .collect();
         let opt = |r: &'a Option<ResolvedRole>| r.as_ref().map(|r| RoleCells::new(table, r));
         RowReader {
             table,
@@ -193,6 +219,25 @@ impl<'a> RowReader<'a> {
                 return true;
             }
         }
+        false
+    }
+
+    /// Whether row `r` has as many fields as the header (CSV); logs it when not.
+    fn shape_ok(&self, r: usize, log: &mut ProblemLog) -> bool {
+        let Some(fields) = self.table.ragged_fields(r) else {
+            return true;
+        };
+        log.push(row_problem(
+            self.table,
+            ProblemKind::WrongFieldCount,
+            r,
+            "(whole row)".into(),
+            fields.to_string(),
+            format!(
+                "the row has {fields} fields but the header has {} columns",
+                self.table.columns.len()
+            ),
+        ));
         false
     }
 
@@ -259,30 +304,49 @@ impl<'a> RowReader<'a> {
         let res = self.res;
         let joined = |role: &ResolvedRole| role.columns.join("+");
         let mut bits = 0u16;
-        let mut flag = |kind: ProblemKind, column: String, value: String, message: String, log: &mut ProblemLog| {
+        let mut flag = |kind: ProblemKind,
+                        column: String,
+                        value: String,
+                        message: String,
+                        log: &mut ProblemLog| {
             bits |= kind.flag_bit().unwrap_or(0);
             log.push(row_problem(self.table, kind, r, column, value, message));
         };
         if c.electorate == 0 {
-            flag(ProblemKind::ZeroElectorate, joined(&res.electorate), "0".into(), "electorate is 0: turnout undefined".into(), log);
+            flag(
+                ProblemKind::ZeroElectorate,
+                joined(&res.electorate),
+                "0".into(),
+                "electorate is 0: turnout undefined".into(),
+                log,
+            );
         }
         if c.ballots > c.electorate {
             flag(
                 ProblemKind::BallotsAboveElectorate,
                 joined(&res.ballots),
                 c.ballots.to_string(),
-                format!("{} ballots issued for an electorate of {}", c.ballots, c.electorate),
+                format!(
+                    "{} ballots issued for an electorate of {}",
+                    c.ballots, c.electorate
+                ),
                 log,
             );
         }
         if let (Some(v), Some(vr)) = (c.valid, &res.valid) {
             if v > c.ballots {
-                flag(ProblemKind::ValidAboveBallots, joined(vr), v.to_string(), format!("{v} valid ballots but {} issued", c.ballots), log);
+                flag(
+                    ProblemKind::ValidAboveBallots,
+                    joined(vr),
+                    v.to_string(),
+                    format!("{v} valid ballots but {} issued", c.ballots),
+                    log,
+                );
             }
             if votes_sum > v {
                 flag(
                     ProblemKind::VotesAboveValid,
-                    "contestants".into(),
+                    contestants_label(&res.contestant_columns),
                     votes_sum.to_string(),
                     format!("contestants' votes add up to {votes_sum}, above {v} valid ballots"),
                     log,
@@ -291,7 +355,13 @@ impl<'a> RowReader<'a> {
         }
         if let (Some(b), Some(br)) = (c.boxes, &res.ballots_in_boxes) {
             if b > c.ballots {
-                flag(ProblemKind::BoxesAboveIssued, joined(br), b.to_string(), format!("{b} ballots in the boxes but {} issued", c.ballots), log);
+                flag(
+                    ProblemKind::BoxesAboveIssued,
+                    joined(br),
+                    b.to_string(),
+                    format!("{b} ballots in the boxes but {} issued", c.ballots),
+                    log,
+                );
             }
         }
         bits
@@ -312,6 +382,17 @@ impl<'a> RowReader<'a> {
     }
 }
 
+/// The contestant columns joined by `+` when there are a few, else a count.
+fn contestants_label(columns: &[String]) -> String {
+    if columns.is_empty() {
+        "contestants".into()
+    } else if columns.len() <= 6 {
+        columns.join("+")
+    } else {
+        format!("contestants ({} columns)", columns.len())
+    }
+}
+
 /// Accumulates kept stations.
 struct Builder {
     parts: ElectionParts,
@@ -323,7 +404,11 @@ impl Builder {
     fn new(res: &Resolved, name: String, contestant_columns: &[String]) -> Self {
         let mut level_names = vec!["region".to_string()];
         level_names.extend(res.levels.iter().map(|l| l.0.clone()));
-        let n_levels = if res.region.is_some() { level_names.len() } else { level_names.len() - 1 };
+        let n_levels = if res.region.is_some() {
+            level_names.len()
+        } else {
+            level_names.len() - 1
+        };
         let has = |r: &Option<ResolvedRole>| r.as_ref().map(|_| Vec::new());
         Builder {
             parts: ElectionParts {
@@ -344,11 +429,23 @@ impl Builder {
                 ..Default::default()
             },
             level_labels: vec![Vec::new(); n_levels],
-            level_names: if res.region.is_some() { level_names } else { level_names[1..].to_vec() },
+            level_names: if res.region.is_some() {
+                level_names
+            } else {
+                level_names[1..].to_vec()
+            },
         }
     }
 
-    fn push(&mut self, key: String, row: usize, labels: Vec<String>, c: &RowCounts, votes: &[u64], flags: u16) {
+    fn push(
+        &mut self,
+        key: String,
+        row: usize,
+        labels: Vec<String>,
+        c: &RowCounts,
+        votes: &[u64],
+        flags: u16,
+    ) {
         let p = &mut self.parts;
         p.stations.push(key);
         p.source_rows.push(row + 1);
@@ -401,7 +498,10 @@ fn finish_quality(
         return Err(Error::InvalidRows {
             path: table.path.display().to_string(),
             count: excluded_rows.len(),
-            first: log.first_example().map(|p| p.to_string()).unwrap_or_default(),
+            first: log
+                .first_example()
+                .map(|p| p.to_string())
+                .unwrap_or_default(),
         });
     }
     let rows_excluded_filtered = filters.iter().map(|f| f.rows).sum();
@@ -418,9 +518,18 @@ fn finish_quality(
     })
 }
 
-fn build_wide(table: &RawTable, res: &Resolved, policy: InvalidRows, name: String) -> Result<(ElectionParts, DataQuality)> {
+fn build_wide(
+    table: &RawTable,
+    res: &Resolved,
+    policy: InvalidRows,
+    name: String,
+) -> Result<(ElectionParts, DataQuality)> {
     let mut reader = RowReader::new(table, res);
-    let contestant_cells: Vec<Cells> = res.contestants.par_iter().map(|&i| table.counts(i)).collect();
+    let contestant_cells: Vec<Cells> = res
+        .contestants
+        .par_iter()
+        .map(|&i| table.counts(i))
+        .collect();
     let mut builder = Builder::new(res, name, &res.contestant_columns);
     let mut log = ProblemLog::default();
     let mut seen: HashMap<String, usize> = HashMap::with_capacity(table.height());
@@ -428,6 +537,10 @@ fn build_wide(table: &RawTable, res: &Resolved, policy: InvalidRows, name: Strin
     let mut votes = vec![0u64; res.contestants.len()];
     for r in 0..table.height() {
         if reader.filtered(r) {
+            continue;
+        }
+        if !reader.shape_ok(r, &mut log) {
+            excluded.push(r + 1);
             continue;
         }
         let key = reader.key(r, &mut log);
@@ -449,7 +562,13 @@ fn build_wide(table: &RawTable, res: &Resolved, policy: InvalidRows, name: Strin
                 }
                 Err(e) => {
                     ok = false;
-                    log.push(cell_problem(table, res.contestants[k], r, e, "contestant votes"));
+                    log.push(cell_problem(
+                        table,
+                        res.contestants[k],
+                        r,
+                        e,
+                        "contestant votes",
+                    ));
                     0
                 }
             };
@@ -485,7 +604,12 @@ fn build_wide(table: &RawTable, res: &Resolved, policy: InvalidRows, name: Strin
 /// Long layout: one row per (station, contestant). Station-level counts must
 /// agree across a station's rows; a station with any invalid row is excluded
 /// whole (all its rows are listed). Contestants a station has no row for get 0.
-fn build_long(table: &RawTable, res: &Resolved, policy: InvalidRows, name: String) -> Result<(ElectionParts, DataQuality)> {
+fn build_long(
+    table: &RawTable,
+    res: &Resolved,
+    policy: InvalidRows,
+    name: String,
+) -> Result<(ElectionParts, DataQuality)> {
     let (ccol, vcol) = res.long.expect("long layout resolved");
     let mut reader = RowReader::new(table, res);
     let names = table.texts(ccol);
@@ -509,14 +633,31 @@ fn build_long(table: &RawTable, res: &Resolved, policy: InvalidRows, name: Strin
         if reader.filtered(r) {
             continue;
         }
-        let Some(key) = reader.key(r, &mut log) else {
+        let shape_ok = reader.shape_ok(r, &mut log);
+        let Some(key) = reader.key(r, &mut log).filter(|_| shape_ok) else {
             // No key: the row belongs to no station; excluded on its own.
-            stations.push(Acc { key: String::new(), first_row: r, rows: vec![r], labels: vec![], counts: None, votes: HashMap::new(), ok: false });
+            stations.push(Acc {
+                key: String::new(),
+                first_row: r,
+                rows: vec![r],
+                labels: vec![],
+                counts: None,
+                votes: HashMap::new(),
+                ok: false,
+            });
             continue;
         };
         let counts = reader.counts(r, &mut log);
         let s = *index.entry(key.clone()).or_insert_with(|| {
-            stations.push(Acc { key: key.clone(), first_row: r, rows: Vec::new(), labels: reader.level_labels(r), counts: counts.clone(), votes: HashMap::new(), ok: true });
+            stations.push(Acc {
+                key: key.clone(),
+                first_row: r,
+                rows: Vec::new(),
+                labels: reader.level_labels(r),
+                counts: counts.clone(),
+                votes: HashMap::new(),
+                ok: true,
+            });
             stations.len() - 1
         });
         let acc = &mut stations[s];
@@ -525,7 +666,17 @@ fn build_long(table: &RawTable, res: &Resolved, policy: InvalidRows, name: Strin
             (None, _) => acc.ok = false,
             (Some(c), Some(first)) if c != first => {
                 acc.ok = false;
-                log.push(row_problem(table, ProblemKind::InconsistentStation, r, res.electorate.columns.join("+"), c.electorate.to_string(), format!("station {key:?}: counts differ from its first row (row {})", acc.first_row + 1)));
+                log.push(row_problem(
+                    table,
+                    ProblemKind::InconsistentStation,
+                    r,
+                    res.electorate.columns.join("+"),
+                    c.electorate.to_string(),
+                    format!(
+                        "station {key:?}: counts differ from its first row (row {})",
+                        acc.first_row + 1
+                    ),
+                ));
             }
             (Some(c), None) => acc.counts = Some(c.clone()),
             _ => {}
@@ -533,7 +684,14 @@ fn build_long(table: &RawTable, res: &Resolved, policy: InvalidRows, name: Strin
         let cname = names[r].as_deref().map(str::trim).unwrap_or("");
         if cname.is_empty() {
             acc.ok = false;
-            log.push(row_problem(table, ProblemKind::MissingValue, r, table.columns[ccol].clone(), String::new(), "the contestant name is empty".into()));
+            log.push(row_problem(
+                table,
+                ProblemKind::MissingValue,
+                r,
+                table.columns[ccol].clone(),
+                String::new(),
+                "the contestant name is empty".into(),
+            ));
             continue;
         }
         let c = *cindex.entry(cname.to_string()).or_insert_with(|| {
@@ -544,7 +702,14 @@ fn build_long(table: &RawTable, res: &Resolved, policy: InvalidRows, name: Strin
             Ok(v) => {
                 if acc.votes.insert(c, v).is_some() {
                     acc.ok = false;
-                    log.push(row_problem(table, ProblemKind::DuplicateStation, r, table.columns[ccol].clone(), cname.to_string(), format!("station {key:?} has two rows for contestant {cname:?}")));
+                    log.push(row_problem(
+                        table,
+                        ProblemKind::DuplicateStation,
+                        r,
+                        table.columns[ccol].clone(),
+                        cname.to_string(),
+                        format!("station {key:?} has two rows for contestant {cname:?}"),
+                    ));
                 }
             }
             Err(e) => {
@@ -555,7 +720,13 @@ fn build_long(table: &RawTable, res: &Resolved, policy: InvalidRows, name: Strin
     }
     if let Some(w) = &res.winner {
         if !contestants.contains(w) {
-            return Err(Error::schema(Path::new("<schema>"), format!("contestants.winner {w:?} never appears in column {:?}", table.columns[ccol])));
+            return Err(Error::schema(
+                Path::new("<schema>"),
+                format!(
+                    "contestants.winner {w:?} never appears in column {:?}",
+                    table.columns[ccol]
+                ),
+            ));
         }
     }
     let mut builder = Builder::new(res, name, &contestants);

@@ -8,6 +8,6 @@ pub mod text;
 pub mod validate;
 pub mod write;
 
-pub use load::{load, Loaded};
+pub use load::{load, load_with_schema, Loaded};
 pub use schema::Schema;
 pub use validate::{DataQuality, InvalidRows};

@@ -229,8 +229,8 @@ impl Schema {
     /// Reads and parses a schema file.
     pub fn from_file(path: &Path) -> Result<Schema> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        let mut s: Schema =
-            toml::from_str(&text).map_err(|e| Error::schema(path, e.to_string().trim().to_string()))?;
+        let mut s: Schema = toml::from_str(&text)
+            .map_err(|e| Error::schema(path, e.to_string().trim().to_string()))?;
         s.path = Some(path.to_path_buf());
         Ok(s)
     }
@@ -295,7 +295,10 @@ impl Schema {
             .map(|l| Ok((l.name.clone(), find(&l.column, "station.levels")?)))
             .collect::<Result<Vec<_>>>()?;
 
-        let role = |role: &'static str, spec: &Option<ColumnSpec>, required: bool| -> Result<Option<ResolvedRole>> {
+        let role = |role: &'static str,
+                    spec: &Option<ColumnSpec>,
+                    required: bool|
+         -> Result<Option<ResolvedRole>> {
             let indices = match spec {
                 Some(spec) => self.resolve_spec(table, role, spec)?,
                 None => match table.index_of(role) {
@@ -332,9 +335,14 @@ impl Schema {
             .collect::<Result<Vec<_>>>()?;
 
         let long = match (self.layout, &self.long) {
-            (Layout::Long, Some(l)) => Some((find(&l.contestant, "long.contestant")?, find(&l.votes, "long.votes")?)),
+            (Layout::Long, Some(l)) => Some((
+                find(&l.contestant, "long.contestant")?,
+                find(&l.votes, "long.votes")?,
+            )),
             (Layout::Long, None) => {
-                return Err(self.err("layout = \"long\" needs a [long] table with `contestant` and `votes`".into()))
+                return Err(self.err(
+                    "layout = \"long\" needs a [long] table with `contestant` and `votes`".into(),
+                ))
             }
             (Layout::Wide, Some(_)) => {
                 return Err(self.err("a [long] table needs layout = \"long\"".into()))
@@ -343,12 +351,23 @@ impl Schema {
         };
 
         let mut used: Vec<bool> = vec![false; header.len()];
-        for &i in key.iter().chain(region.iter()).chain(levels.iter().map(|(_, i)| i)) {
+        for &i in key
+            .iter()
+            .chain(region.iter())
+            .chain(levels.iter().map(|(_, i)| i))
+        {
             used[i] = true;
         }
-        for r in [Some(&electorate), Some(&ballots), ballots_in_boxes.as_ref(), valid.as_ref(), invalid.as_ref(), machines.as_ref()]
-            .into_iter()
-            .flatten()
+        for r in [
+            Some(&electorate),
+            Some(&ballots),
+            ballots_in_boxes.as_ref(),
+            valid.as_ref(),
+            invalid.as_ref(),
+            machines.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
         {
             for &i in &r.indices {
                 used[i] = true;
@@ -378,7 +397,9 @@ impl Schema {
         }
         if let Some(w) = &self.contestants.winner {
             if long.is_none() && !contestants.iter().any(|&i| &header[i] == w) {
-                return Err(self.err(format!("contestants.winner {w:?} is not one of the contestant columns")));
+                return Err(self.err(format!(
+                    "contestants.winner {w:?} is not one of the contestant columns"
+                )));
             }
         }
         let unused_columns = header
@@ -413,7 +434,11 @@ impl Schema {
     }
 
     fn regex(&self, what: &str, pattern: &str) -> Result<Regex> {
-        Regex::new(pattern).map_err(|e| self.err(format!("{what}: invalid regular expression {pattern:?}: {e}")))
+        Regex::new(pattern).map_err(|e| {
+            self.err(format!(
+                "{what}: invalid regular expression {pattern:?}: {e}"
+            ))
+        })
     }
 
     fn resolve_spec(&self, table: &RawTable, role: &str, spec: &ColumnSpec) -> Result<Vec<usize>> {
@@ -431,10 +456,15 @@ impl Schema {
             ColumnSpec::Name(n) => return Ok(vec![exact(n)?]),
             ColumnSpec::Rule(r) => r,
         };
-        let given = [rule.column.is_some(), rule.columns.is_some(), rule.pattern.is_some(), rule.sum_pattern.is_some()]
-            .iter()
-            .filter(|&&b| b)
-            .count();
+        let given = [
+            rule.column.is_some(),
+            rule.columns.is_some(),
+            rule.pattern.is_some(),
+            rule.sum_pattern.is_some(),
+        ]
+        .iter()
+        .filter(|&&b| b)
+        .count();
         if given != 1 {
             return Err(self.err(format!(
                 "columns.{role} must have exactly one of `column`, `columns`, `pattern`, `sum_pattern`"
@@ -455,7 +485,9 @@ impl Schema {
             _ => unreachable!("checked above"),
         };
         let re = self.regex(&format!("columns.{role}"), pattern)?;
-        let hits: Vec<usize> = (0..header.len()).filter(|&i| re.is_match(&header[i])).collect();
+        let hits: Vec<usize> = (0..header.len())
+            .filter(|&i| re.is_match(&header[i]))
+            .collect();
         match (hits.len(), sum) {
             (0, _) => Err(self.err(format!(
                 "columns.{role}: pattern {pattern:?} matches no column of {}",
@@ -470,7 +502,12 @@ impl Schema {
         }
     }
 
-    fn resolve_contestants(&self, table: &RawTable, used: &[bool], standard: bool) -> Result<Vec<usize>> {
+    fn resolve_contestants(
+        &self,
+        table: &RawTable,
+        used: &[bool],
+        standard: bool,
+    ) -> Result<Vec<usize>> {
         let header = &table.columns;
         let spec = &self.contestants;
         let mut picked: Vec<usize> = if let Some(cols) = &spec.columns {
@@ -487,12 +524,19 @@ impl Schema {
                 .collect::<Result<_>>()?
         } else if let Some(p) = &spec.pattern {
             let re = self.regex("contestants.pattern", p)?;
-            (0..header.len()).filter(|&i| re.is_match(&header[i])).collect()
+            (0..header.len())
+                .filter(|&i| re.is_match(&header[i]))
+                .collect()
         } else if let Some(p) = &spec.after {
             let re = self.regex("contestants.after", p)?;
-            let last = (0..header.len()).rev().find(|&i| re.is_match(&header[i])).ok_or_else(|| {
-                self.err(format!("contestants.after: pattern {p:?} matches no column"))
-            })?;
+            let last = (0..header.len())
+                .rev()
+                .find(|&i| re.is_match(&header[i]))
+                .ok_or_else(|| {
+                    self.err(format!(
+                        "contestants.after: pattern {p:?} matches no column"
+                    ))
+                })?;
             (last + 1..header.len()).collect()
         } else {
             // Default: every unused column whose cells are mostly counts.
@@ -518,13 +562,26 @@ impl Schema {
 /// are then reported as problems, never dropped silently).
 fn mostly_counts(table: &RawTable, col: usize) -> bool {
     let cells = table.counts(col);
-    let non_empty = cells.iter().filter(|c| !matches!(c, Err(super::cell::CellError::Missing))).count();
+    let non_empty = cells
+        .iter()
+        .filter(|c| !matches!(c, Err(super::cell::CellError::Missing)))
+        .count();
     let ok = cells.iter().filter(|c| c.is_ok()).count();
     non_empty > 0 && ok * 2 >= non_empty
 }
 
-/// ", closest: \"x\"" for the header column most like `name`, for error messages.
+/// ", closest: \"x\"" for the header column most like `name`, for error
+/// messages; when the header is a single column holding another delimiter,
+/// a hint that the delimiter is wrong.
 fn closest(header: &[String], name: &str) -> String {
+    if let [only] = header {
+        if let Some(d) = [';', ',', '\t', '|']
+            .into_iter()
+            .find(|&d| only.contains(d))
+        {
+            return format!("; the header is a single column {only:?}: is the delimiter {d:?}? (set `delimiter` in the schema, or leave it out to sniff it)");
+        }
+    }
     let lname = name.to_lowercase();
     header
         .iter()

@@ -50,6 +50,9 @@ pub struct RawTable {
     df: DataFrame,
     /// 1-based physical line of each data row (CSV only).
     lines: Option<Vec<usize>>,
+    /// CSV rows whose number of fields differs from the header's: 0-based
+    /// data row -> number of fields.
+    ragged: std::collections::BTreeMap<usize, usize>,
 }
 
 impl RawTable {
@@ -73,7 +76,10 @@ impl RawTable {
         if tf.record_lines.is_empty() {
             return Err(Error::input(
                 path,
-                format!("the file has a header ({} columns) but no data rows", tf.header.len()),
+                format!(
+                    "the file has a header ({} columns) but no data rows",
+                    tf.header.len()
+                ),
             ));
         }
         let n_cols = tf.header.len();
@@ -90,11 +96,19 @@ impl RawTable {
                 o.with_separator(tf.delimiter)
                     .with_quote_char(Some(b'"'))
                     .with_missing_is_null(true)
-                    .with_truncate_ragged_lines(false)
+                    // Rows with too many or too few fields are read (extra
+                    // fields cut, missing ones null) and then reported as
+                    // invalid rows from `ragged`, never used.
+                    .with_truncate_ragged_lines(true)
             })
             .into_reader_with_file_handle(std::io::Cursor::new(tf.bytes.as_slice()))
             .finish()
-            .map_err(|e| Error::input(path, format!("CSV could not be parsed: {}", polars_message(&e))))?;
+            .map_err(|e| {
+                Error::input(
+                    path,
+                    format!("CSV could not be parsed: {}", polars_message(&e)),
+                )
+            })?;
         if df.height() != tf.record_lines.len() {
             return Err(Error::input(
                 path,
@@ -124,14 +138,18 @@ impl RawTable {
             columns: tf.header,
             df,
             lines: Some(tf.record_lines),
+            ragged: tf.ragged.into_iter().collect(),
         })
     }
 
     fn read_parquet(path: &Path, sha256: String, size: u64) -> Result<RawTable> {
         let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-        let df = ParquetReader::new(file)
-            .finish()
-            .map_err(|e| Error::input(path, format!("Parquet could not be read: {}", polars_message(&e))))?;
+        let df = ParquetReader::new(file).finish().map_err(|e| {
+            Error::input(
+                path,
+                format!("Parquet could not be read: {}", polars_message(&e)),
+            )
+        })?;
         let columns: Vec<String> = df.columns().iter().map(|c| c.name().to_string()).collect();
         check_header(path, &columns)?;
         if df.height() == 0 {
@@ -157,6 +175,7 @@ impl RawTable {
             columns,
             df,
             lines: None,
+            ragged: Default::default(),
         })
     }
 
@@ -173,6 +192,15 @@ impl RawTable {
     /// The 1-based physical line of 0-based data row `row`, for CSV input.
     pub fn line_of_row(&self, row: usize) -> Option<usize> {
         self.lines.as_ref().and_then(|l| l.get(row).copied())
+    }
+
+    /// For a CSV row with a wrong number of fields, that number.
+    pub fn ragged_fields(&self, row: usize) -> Option<usize> {
+        if self.ragged.is_empty() {
+            None
+        } else {
+            self.ragged.get(&row).copied()
+        }
     }
 
     /// Every cell of column `col` read as a count, with the reason where it is not one.

@@ -23,6 +23,9 @@ pub struct TextFile {
     /// 1-based physical line on which each data record starts (blank lines
     /// are skipped and are not records).
     pub record_lines: Vec<usize>,
+    /// Data records whose number of fields differs from the header's:
+    /// (0-based data row, number of fields).
+    pub ragged: Vec<(usize, usize)>,
 }
 
 /// Gzip's magic bytes.
@@ -41,7 +44,10 @@ pub fn read_bytes(path: &Path) -> Result<(Vec<u8>, bool)> {
             .map_err(|e| {
                 Error::input(
                     path,
-                    format!("gzip data is corrupt or truncated ({e}) after {} decompressed bytes", out.len()),
+                    format!(
+                        "gzip data is corrupt or truncated ({e}) after {} decompressed bytes",
+                        out.len()
+                    ),
                 )
             })?;
         Ok((out, true))
@@ -57,6 +63,12 @@ pub fn open(path: &Path, delimiter: Option<u8>) -> Result<TextFile> {
     let had_bom = bytes.starts_with(&[0xEF, 0xBB, 0xBF]);
     if had_bom {
         bytes.drain(..3);
+    }
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err(Error::input(
+            path,
+            "the file is UTF-16 (it starts with a UTF-16 byte-order mark); convert it to UTF-8 first (for example `iconv -f UTF-16 -t UTF-8`)",
+        ));
     }
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(Error::input(path, "the file is empty (no header, no rows)"));
@@ -76,12 +88,24 @@ pub fn open(path: &Path, delimiter: Option<u8>) -> Result<TextFile> {
         Some(d) => d,
         None => sniff_delimiter(&bytes),
     };
-    let records = scan_records(&bytes, delimiter);
-    let Some(&(header_start, _)) = records.first() else {
+    let (records, unclosed) = scan(&bytes, delimiter);
+    if let Some(line) = unclosed {
+        return Err(Error::input(
+            path,
+            format!("unbalanced quote: the quoted field opened at line {line} is never closed (truncated file, or a stray '\"')"),
+        ));
+    }
+    let Some(first) = records.first() else {
         return Err(Error::input(path, "the file is empty (no header, no rows)"));
     };
-    let header = parse_record(&bytes[header_start..], delimiter);
-    let record_lines = records[1..].iter().map(|&(_, line)| line).collect();
+    let header = parse_record(&bytes[first.start..], delimiter);
+    let record_lines = records[1..].iter().map(|r| r.line).collect();
+    let ragged = records[1..]
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.fields != header.len())
+        .map(|(row, r)| (row, r.fields))
+        .collect();
     Ok(TextFile {
         bytes,
         gzip,
@@ -89,6 +113,7 @@ pub fn open(path: &Path, delimiter: Option<u8>) -> Result<TextFile> {
         delimiter,
         header,
         record_lines,
+        ragged,
     })
 }
 
@@ -96,7 +121,10 @@ fn check_utf8(path: &Path, bytes: &[u8]) -> Result<()> {
     if let Err(e) = std::str::from_utf8(bytes) {
         let at = e.valid_up_to();
         let line = line_of(bytes, at);
-        let line_start = bytes[..at].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+        let line_start = bytes[..at]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1);
         let bad: Vec<String> = bytes[at..bytes.len().min(at + 4)]
             .iter()
             .map(|b| format!("{b:#04x}"))
@@ -116,7 +144,11 @@ fn check_utf8(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// 1-based line number of a byte offset.
 pub fn line_of(bytes: &[u8], offset: usize) -> usize {
-    bytes[..offset.min(bytes.len())].iter().filter(|&&b| b == b'\n').count() + 1
+    bytes[..offset.min(bytes.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 /// Picks the candidate delimiter that occurs most often outside quotes in the
@@ -145,34 +177,63 @@ pub fn sniff_delimiter(bytes: &[u8]) -> u8 {
     DELIMITERS[best]
 }
 
-/// Start offset and 1-based line of every non-blank record (quote-aware: a
-/// newline inside quotes does not end a record).
-pub fn scan_records(bytes: &[u8], _delimiter: u8) -> Vec<(usize, usize)> {
+/// One record found by [`scan_records`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Record {
+    /// Byte offset of its first byte.
+    pub start: usize,
+    /// 1-based physical line it starts on.
+    pub line: usize,
+    /// Number of fields (unquoted delimiters + 1).
+    pub fields: usize,
+}
+
+/// Every non-blank record, quote-aware: a newline or delimiter inside quotes
+/// neither ends a record nor a field.
+pub fn scan_records(bytes: &[u8], delimiter: u8) -> Vec<Record> {
+    scan(bytes, delimiter).0
+}
+
+/// [`scan_records`], and the line of a quote still open at the end of the
+/// file (an unbalanced quote), if any.
+fn scan(bytes: &[u8], delimiter: u8) -> (Vec<Record>, Option<usize>) {
     let mut out = Vec::new();
     let mut in_quotes = false;
+    let mut quote_line = 0usize;
     let mut line = 1usize;
     let mut start = 0usize;
     let mut start_line = 1usize;
+    let mut fields = 1usize;
     for (i, &b) in bytes.iter().enumerate() {
-        match b {
-            b'"' => in_quotes = !in_quotes,
-            b'\n' => {
-                if !in_quotes {
-                    if !is_blank(&bytes[start..i]) {
-                        out.push((start, start_line));
-                    }
-                    start = i + 1;
-                    start_line = line + 1;
+        if b == b'"' {
+            in_quotes = !in_quotes;
+            quote_line = line;
+        } else if b == delimiter {
+            fields += usize::from(!in_quotes);
+        } else if b == b'\n' {
+            if !in_quotes {
+                if !is_blank(&bytes[start..i]) {
+                    out.push(Record {
+                        start,
+                        line: start_line,
+                        fields,
+                    });
                 }
-                line += 1;
+                start = i + 1;
+                start_line = line + 1;
+                fields = 1;
             }
-            _ => {}
+            line += 1;
         }
     }
     if start < bytes.len() && !is_blank(&bytes[start..]) {
-        out.push((start, start_line));
+        out.push(Record {
+            start,
+            line: start_line,
+            fields,
+        });
     }
-    out
+    (out, in_quotes.then_some(quote_line))
 }
 
 fn is_blank(s: &[u8]) -> bool {
@@ -230,9 +291,18 @@ mod tests {
     fn records_respect_quotes_and_skip_blank_lines() {
         let s = b"h1,h2\n\"a\nb\",1\n\n2,3\r\n4,5";
         let recs = scan_records(s, b',');
-        let lines: Vec<usize> = recs.iter().map(|r| r.1).collect();
+        let lines: Vec<usize> = recs.iter().map(|r| r.line).collect();
         assert_eq!(lines, vec![1, 2, 5, 6]);
-        assert_eq!(parse_record(&s[recs[1].0..], b','), vec!["a\nb", "1"]);
-        assert_eq!(parse_record(b"\"q\"\"uote\",x\r\n", b','), vec!["q\"uote", "x"]);
+        assert!(recs.iter().all(|r| r.fields == 2));
+        assert_eq!(parse_record(&s[recs[1].start..], b','), vec!["a\nb", "1"]);
+        let ragged = scan_records(b"a;b;c\n1;\"2;x\";3\n1;2\n", b';');
+        assert_eq!(
+            ragged.iter().map(|r| r.fields).collect::<Vec<_>>(),
+            vec![3, 3, 2]
+        );
+        assert_eq!(
+            parse_record(b"\"q\"\"uote\",x\r\n", b','),
+            vec!["q\"uote", "x"]
+        );
     }
 }

@@ -48,6 +48,7 @@ pub enum Severity {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProblemKind {
+    WrongFieldCount,
     MissingValue,
     NonNumeric,
     Negative,
@@ -70,9 +71,12 @@ impl ProblemKind {
     pub fn severity(self) -> Severity {
         use ProblemKind::*;
         match self {
-            MissingValue | NonNumeric | Negative | Fractional | NotFinite | TooLarge | MissingKey
-            | DuplicateStation | InconsistentStation => Severity::Invalid,
-            ZeroElectorate | BallotsAboveElectorate | ValidAboveBallots | VotesAboveValid
+            WrongFieldCount | MissingValue | NonNumeric | Negative | Fractional | NotFinite
+            | TooLarge | MissingKey | DuplicateStation | InconsistentStation => Severity::Invalid,
+            ZeroElectorate
+            | BallotsAboveElectorate
+            | ValidAboveBallots
+            | VotesAboveValid
             | BoxesAboveIssued => Severity::Finding,
             Filtered => Severity::Filtered,
             EmptyContestantAsZero => Severity::Notice,
@@ -83,6 +87,7 @@ impl ProblemKind {
     pub fn name(self) -> &'static str {
         use ProblemKind::*;
         match self {
+            WrongFieldCount => "wrong_field_count",
             MissingValue => "missing_value",
             NonNumeric => "non_numeric",
             Negative => "negative",
@@ -105,6 +110,9 @@ impl ProblemKind {
     pub fn description(self) -> &'static str {
         use ProblemKind::*;
         match self {
+            WrongFieldCount => {
+                "the row has more or fewer fields than the header (truncated or misaligned)"
+            }
             MissingValue => "a required count is empty",
             NonNumeric => "a count is not a number",
             Negative => "a count is negative",
@@ -112,15 +120,21 @@ impl ProblemKind {
             NotFinite => "a count is NaN or infinite",
             TooLarge => "a count is larger than 2^53",
             MissingKey => "the station key is empty",
-            DuplicateStation => "the station key repeats an earlier row's (the earlier row is kept)",
+            DuplicateStation => {
+                "the station key repeats an earlier row's (the earlier row is kept)"
+            }
             InconsistentStation => "long layout: a station's own counts differ between its rows",
             Filtered => "removed by a schema filter",
             ZeroElectorate => "electorate is zero: turnout undefined",
-            BallotsAboveElectorate => "ballots issued exceed the electorate (added voters, or inflation)",
+            BallotsAboveElectorate => {
+                "ballots issued exceed the electorate (added voters, or inflation)"
+            }
             ValidAboveBallots => "valid ballots exceed ballots issued",
             VotesAboveValid => "contestants' votes add up to more than the valid ballots",
             BoxesAboveIssued => "more ballots found in the boxes than were issued",
-            EmptyContestantAsZero => "empty contestant cell read as 0 (did not stand there), as the schema says",
+            EmptyContestantAsZero => {
+                "empty contestant cell read as 0 (did not stand there), as the schema says"
+            }
         }
     }
 
@@ -190,7 +204,11 @@ impl std::fmt::Display for RowProblem {
         if let Some(l) = self.line {
             write!(f, " (line {l})")?;
         }
-        write!(f, ", column {:?}: {} (value {:?})", self.column, self.message, self.value)
+        write!(
+            f,
+            ", column {:?}: {} (value {:?})",
+            self.column, self.message, self.value
+        )
     }
 }
 
@@ -242,11 +260,17 @@ impl DataQuality {
     }
 
     pub fn count(&self, kind: ProblemKind) -> usize {
-        self.problems.iter().find(|p| p.kind == kind).map_or(0, |p| p.occurrences)
+        self.problems
+            .iter()
+            .find(|p| p.kind == kind)
+            .map_or(0, |p| p.occurrences)
     }
 
     pub fn rows_with(&self, kind: ProblemKind) -> usize {
-        self.problems.iter().find(|p| p.kind == kind).map_or(0, |p| p.rows)
+        self.problems
+            .iter()
+            .find(|p| p.kind == kind)
+            .map_or(0, |p| p.rows)
     }
 }
 

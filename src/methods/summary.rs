@@ -175,7 +175,12 @@ pub fn quantile_sorted(sorted: &[f64], p: f64) -> f64 {
 }
 
 fn turnout_distribution(e: &Election) -> TurnoutDistribution {
-    let mut t: Vec<f64> = e.turnout.iter().copied().filter(|x| x.is_finite()).collect();
+    let mut t: Vec<f64> = e
+        .turnout
+        .iter()
+        .copied()
+        .filter(|x| x.is_finite())
+        .collect();
     t.sort_by(f64::total_cmp);
     let n = t.len();
     let mean = t.iter().sum::<f64>() / n as f64;
@@ -230,13 +235,24 @@ mod tests {
             name: "t".into(),
             stations: vec!["a".into(), "b".into(), "c".into()],
             source_rows: vec![1, 2, 3],
-            levels: vec![Level::from_labels("region", vec!["N".into(), "S".into(), "N".into()])],
+            levels: vec![Level::from_labels(
+                "region",
+                vec!["N".into(), "S".into(), "N".into()],
+            )],
             electorate: vec![100, 200, 0],
             ballots: vec![29, 200, 5],
             valid: Some(vec![29, 190, 5]),
             contestants: vec![
-                Contestant { column: "x".into(), name: "X".into(), votes: vec![20, 100, 5] },
-                Contestant { column: "y".into(), name: "Y".into(), votes: vec![9, 90, 0] },
+                Contestant {
+                    column: "x".into(),
+                    name: "X".into(),
+                    votes: vec![20, 100, 5],
+                },
+                Contestant {
+                    column: "y".into(),
+                    name: "Y".into(),
+                    votes: vec![9, 90, 0],
+                },
             ],
             quality_flags: vec![0, 0, 1],
             ..Default::default()

@@ -76,7 +76,12 @@ pub fn render(r: &Report, turnout_svg: &str) -> String {
     );
     h.push_str("<h2>Summary</h2>\n<table>\n");
     let mut row = |k: &str, v: String| {
-        let _ = write!(h, "<tr><th class=\"l\">{}</th><td>{}</td></tr>\n", escape(k), escape(&v));
+        let _ = write!(
+            h,
+            "<tr><th class=\"l\">{}</th><td>{}</td></tr>\n",
+            escape(k),
+            escape(&v)
+        );
     };
     row("stations", int(s.stations as u64));
     row("regions", int(s.regions as u64));
@@ -106,7 +111,11 @@ pub fn render(r: &Report, turnout_svg: &str) -> String {
     }
     h.push_str("</table>\n<h2>Turnout distribution</h2>\n");
     let d = &s.turnout_distribution;
-    let median = d.quantiles.iter().find(|q| q.p == 0.5).map_or(f64::NAN, |q| q.turnout);
+    let median = d
+        .quantiles
+        .iter()
+        .find(|q| q.p == 0.5)
+        .map_or(f64::NAN, |q| q.turnout);
     let _ = write!(
         h,
         "<p>{} stations with a defined turnout; mean {}, median {}, sd {:.4}; {} stations at exactly 100 %, {} above 100 %.</p>\n",
@@ -151,7 +160,11 @@ pub fn render(r: &Report, turnout_svg: &str) -> String {
                 Severity::Filtered => "filtered",
                 Severity::Notice => "notice",
             };
-            let ex = p.examples.first().map(|e| e.to_string()).unwrap_or_default();
+            let ex = p
+                .examples
+                .first()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
             let _ = write!(
                 h,
                 "<tr><td class=\"l\">{}<br><small>{}</small></td><td class=\"l\">{}</td><td>{}</td><td>{}</td><td class=\"l\"><small>{}</small></td></tr>\n",
@@ -191,7 +204,10 @@ mod tests {
 
     #[test]
     fn escapes_markup() {
-        assert_eq!(escape("<script>\"a\"&'b'</script>"), "&lt;script&gt;&quot;a&quot;&amp;&#39;b&#39;&lt;/script&gt;");
+        assert_eq!(
+            escape("<script>\"a\"&'b'</script>"),
+            "&lt;script&gt;&quot;a&quot;&amp;&#39;b&#39;&lt;/script&gt;"
+        );
         assert_eq!(int(1234567), "1\u{2009}234\u{2009}567");
     }
 }

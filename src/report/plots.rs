@@ -14,13 +14,21 @@ static FONT: Once = Once::new();
 fn register_font() {
     FONT.call_once(|| {
         // The font is a valid TTF shipped by the `dejavu` crate; registration cannot fail for it.
-        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular());
+        let _ = plotters::style::register_font(
+            "sans-serif",
+            FontStyle::Normal,
+            dejavu::sans::regular(),
+        );
     });
 }
 
 const SIZE: (u32, u32) = (900, 480);
 
-fn draw_histogram<DB: DrawingBackend>(root: DrawingArea<DB, plotters::coord::Shift>, h: &TurnoutHistogram, title: &str) -> std::result::Result<(), String>
+fn draw_histogram<DB: DrawingBackend>(
+    root: DrawingArea<DB, plotters::coord::Shift>,
+    h: &TurnoutHistogram,
+    title: &str,
+) -> std::result::Result<(), String>
 where
     DB::ErrorType: 'static,
 {
@@ -43,7 +51,11 @@ where
     chart
         .draw_series(h.stations.iter().enumerate().map(|(k, &c)| {
             let x0 = h.lower_percent[k] as f64;
-            let color = if k == h.stations.len() - 1 { RED } else { RGBColor(49, 99, 149) };
+            let color = if k == h.stations.len() - 1 {
+                RED
+            } else {
+                RGBColor(49, 99, 149)
+            };
             Rectangle::new([(x0, 0.0), (x0 + 0.92, c as f64)], color.filled())
         }))
         .map_err(|e| e.to_string())?;

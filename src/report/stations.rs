@@ -16,10 +16,17 @@ pub fn station_frame(e: &Election) -> PolarsResult<DataFrame> {
     let n = e.len();
     let mut cols: Vec<Column> = vec![
         Column::new("station".into(), e.stations.clone()),
-        Column::new("source_row".into(), e.source_rows.iter().map(|&r| r as u64).collect::<Vec<_>>()),
+        Column::new(
+            "source_row".into(),
+            e.source_rows.iter().map(|&r| r as u64).collect::<Vec<_>>(),
+        ),
     ];
     for level in &e.levels {
-        let labels: Vec<&str> = level.codes.iter().map(|&c| level.labels[c as usize].as_str()).collect();
+        let labels: Vec<&str> = level
+            .codes
+            .iter()
+            .map(|&c| level.labels[c as usize].as_str())
+            .collect();
         cols.push(Column::new(level.name.as_str().into(), labels));
     }
     cols.push(Column::new("electorate".into(), e.electorate.clone()));
@@ -34,13 +41,26 @@ pub fn station_frame(e: &Election) -> PolarsResult<DataFrame> {
             cols.push(Column::new(name.into(), v.clone()));
         }
     }
-    let nan_null = |v: &[f64]| v.iter().map(|x| x.is_finite().then_some(*x)).collect::<Vec<Option<f64>>>();
+    let nan_null = |v: &[f64]| {
+        v.iter()
+            .map(|x| x.is_finite().then_some(*x))
+            .collect::<Vec<Option<f64>>>()
+    };
     cols.push(Column::new("turnout".into(), nan_null(&e.turnout)));
-    cols.push(Column::new("winner_votes".into(), e.winner_votes().to_vec()));
-    cols.push(Column::new("winner_share".into(), nan_null(e.winner_share())));
+    cols.push(Column::new(
+        "winner_votes".into(),
+        e.winner_votes().to_vec(),
+    ));
+    cols.push(Column::new(
+        "winner_share".into(),
+        nan_null(e.winner_share()),
+    ));
     cols.push(Column::new(
         "quality_flags".into(),
-        e.quality_flags.iter().map(|&b| flag_names(b)).collect::<Vec<_>>(),
+        e.quality_flags
+            .iter()
+            .map(|&b| flag_names(b))
+            .collect::<Vec<_>>(),
     ));
     DataFrame::new(n, cols)
 }
