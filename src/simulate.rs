@@ -360,7 +360,10 @@ pub fn simulate(params: &SimParams) -> Result<Simulation, String> {
     })
 }
 
-/// The truth file written beside a simulated election.
+/// The truth file written beside a simulated election (`FILE.truth.json`):
+/// the parameters, the region means, the totals and, per station, the latent
+/// draws and the injected ballots. The station counts themselves are in the
+/// election file (and the hourly file), keyed by `station`.
 #[derive(Debug, Serialize)]
 pub struct Truth<'a> {
     pub schema_version: &'static str,
@@ -372,7 +375,24 @@ pub struct Truth<'a> {
     pub region_share_mean: &'a [f64],
     pub totals: TruthTotals,
     pub hourly_times: Option<&'static [&'static str]>,
-    pub stations: &'a [SimStation],
+    #[serde(skip)]
+    pub stations: Vec<TruthStation<'a>>,
+}
+
+/// One station's truth.
+#[derive(Debug, Serialize)]
+pub struct TruthStation<'a> {
+    pub station: &'a str,
+    pub fraud: FraudClass,
+    /// Fraud intensity xᵢ (0 without fraud).
+    pub intensity: f64,
+    /// Clean turnout aᵢ and winner share vᵢ drawn for the station.
+    pub clean_turnout: f64,
+    pub clean_share: f64,
+    /// Ballots stuffed: the inflation of participation.
+    pub stuffed: u64,
+    /// Votes moved to the winner from the other contestants.
+    pub stolen: u64,
 }
 
 #[derive(Debug, Serialize)]
@@ -384,6 +404,22 @@ pub struct TruthTotals {
     pub stolen: u64,
     pub ballots: u64,
     pub electorate: u64,
+}
+
+impl Truth<'_> {
+    /// The truth as JSON: the header pretty-printed, then `stations` with one
+    /// station per line (compact, still valid JSON), and a trailing newline.
+    pub fn to_json(&self) -> String {
+        let head = serde_json::to_string_pretty(self).expect("truth serialises");
+        let mut out = head.trim_end().trim_end_matches('}').trim_end().to_string();
+        out.push_str(",\n  \"stations\": [");
+        for (k, s) in self.stations.iter().enumerate() {
+            out.push_str(if k == 0 { "\n    " } else { ",\n    " });
+            out.push_str(&serde_json::to_string(s).expect("station serialises"));
+        }
+        out.push_str("\n  ]\n}\n");
+        out
+    }
 }
 
 impl Simulation {
@@ -407,7 +443,19 @@ impl Simulation {
                 electorate: self.stations.iter().map(|s| s.electorate).sum(),
             },
             hourly_times: self.params.hourly.then_some(&HOURLY_TIMES[..]),
-            stations: &self.stations,
+            stations: self
+                .stations
+                .iter()
+                .map(|s| TruthStation {
+                    station: &s.station,
+                    fraud: s.fraud,
+                    intensity: s.intensity,
+                    clean_turnout: s.clean_turnout,
+                    clean_share: s.clean_share,
+                    stuffed: s.stuffed,
+                    stolen: s.stolen,
+                })
+                .collect(),
         }
     }
 }

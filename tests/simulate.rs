@@ -385,22 +385,20 @@ fn simulation_is_deterministic_and_seed_dependent() {
         hourly: true,
         ..SimParams::default()
     };
-    let a = serde_json::to_string(&simulate(&p).unwrap().truth()).unwrap();
+    let a = simulate(&p).unwrap().truth().to_json();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(1)
         .build()
         .unwrap();
-    let b = pool.install(|| serde_json::to_string(&simulate(&p).unwrap().truth()).unwrap());
+    let b = pool.install(|| simulate(&p).unwrap().truth().to_json());
     assert_eq!(a, b, "one thread and many give the same simulation");
-    let c = serde_json::to_string(
-        &simulate(&SimParams {
-            seed: 100,
-            ..p.clone()
-        })
-        .unwrap()
-        .truth(),
-    )
-    .unwrap();
+    let c = simulate(&SimParams {
+        seed: 100,
+        ..p.clone()
+    })
+    .unwrap()
+    .truth()
+    .to_json();
     assert_ne!(a, c);
 }
 
@@ -522,4 +520,12 @@ fn simulate_then_analyze_is_byte_identical_across_thread_counts() {
     );
     assert_eq!(report["summary"]["winner"], "winner");
     assert_eq!(report["data_quality"]["rows_excluded_invalid"], 0);
+    let per_station: u64 = truth["stations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["stuffed"].as_u64().unwrap())
+        .sum();
+    assert_eq!(per_station, truth["totals"]["stuffed"].as_u64().unwrap());
+    assert_eq!(truth["stations"].as_array().unwrap().len(), 5000);
 }

@@ -79,7 +79,7 @@ pub fn run(a: Args) -> escrutinio::Result<i32> {
     })?;
     write_frame(&mut df, &a.out)?;
     let truth_path = PathBuf::from(format!("{}.truth.json", a.out.display()));
-    let truth = serde_json::to_string_pretty(&sim.truth()).expect("truth serialises") + "\n";
+    let truth = sim.truth().to_json();
     std::fs::write(&truth_path, truth).map_err(|e| Error::Output {
         path: truth_path.display().to_string(),
         message: e.to_string(),

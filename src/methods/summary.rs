@@ -113,7 +113,7 @@ pub fn summarize(e: &Election) -> Summary {
             }
         })
         .collect();
-    contestants.sort_by(|a, b| b.votes.cmp(&a.votes));
+    contestants.sort_by_key(|c| std::cmp::Reverse(c.votes));
     Summary {
         name: e.name.clone(),
         stations: e.len(),

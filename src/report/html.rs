@@ -57,28 +57,28 @@ pub fn render(r: &Report, turnout_svg: &str) -> String {
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>escrutinio: {}</title><style>{STYLE}</style></head><body>\n",
         escape(&s.name)
     );
-    let _ = write!(h, "<h1>{}</h1>\n", escape(&s.name));
-    let _ = write!(
+    let _ = writeln!(h, "<h1>{}</h1>", escape(&s.name));
+    let _ = writeln!(
         h,
-        "<p>Input <code>{}</code> ({} rows, SHA-256 <code>{}</code>), report schema {}, escrutinio {}.</p>\n",
+        "<p>Input <code>{}</code> ({} rows, SHA-256 <code>{}</code>), report schema {}, escrutinio {}.</p>",
         escape(&r.input.path),
         r.input.rows,
         escape(&r.input.sha256),
         r.schema_version,
         r.tool.version
     );
-    let _ = write!(
+    let _ = writeln!(
         h,
         "<p class=\"note\">This report describes the election and the quality of its data. \
          Methods run: {}. It does not yet test for fraud: digit tests, turnout/vote-share \
-         fingerprints and hourly participation tests are separate sections that appear here when they run.</p>\n",
+         fingerprints and hourly participation tests are separate sections that appear here when they run.</p>",
         escape(&r.methods.join(", "))
     );
     h.push_str("<h2>Summary</h2>\n<table>\n");
     let mut row = |k: &str, v: String| {
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<tr><th class=\"l\">{}</th><td>{}</td></tr>\n",
+            "<tr><th class=\"l\">{}</th><td>{}</td></tr>",
             escape(k),
             escape(&v)
         );
@@ -100,9 +100,9 @@ pub fn render(r: &Report, turnout_svg: &str) -> String {
     row("winner", s.winner.clone());
     h.push_str("</table>\n<h2>Contestants</h2>\n<table><tr><th class=\"l\">contestant</th><th>votes</th><th>share</th></tr>\n");
     for c in &s.contestants {
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<tr><td class=\"l\">{}{}</td><td>{}</td><td>{}</td></tr>\n",
+            "<tr><td class=\"l\">{}{}</td><td>{}</td><td>{}</td></tr>",
             escape(&c.name),
             if c.winner { " (winner)" } else { "" },
             int(c.votes),
@@ -116,9 +116,9 @@ pub fn render(r: &Report, turnout_svg: &str) -> String {
         .iter()
         .find(|q| q.p == 0.5)
         .map_or(f64::NAN, |q| q.turnout);
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<p>{} stations with a defined turnout; mean {}, median {}, sd {:.4}; {} stations at exactly 100 %, {} above 100 %.</p>\n",
+        "<p>{} stations with a defined turnout; mean {}, median {}, sd {:.4}; {} stations at exactly 100 %, {} above 100 %.</p>",
         int(d.stations as u64),
         pct(d.mean),
         pct(median),
@@ -131,9 +131,9 @@ pub fn render(r: &Report, turnout_svg: &str) -> String {
     h.push_str("<figcaption>Stations per 1-point turnout bin (also <code>plots/turnout_histogram.png</code> and <code>.svg</code>).</figcaption></figure>\n");
 
     h.push_str("<h2>Data quality</h2>\n");
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<p>{} rows read; {} used; {} excluded as invalid (policy: {}); {} removed by schema filters; {} stations kept with findings.</p>\n",
+        "<p>{} rows read; {} used; {} excluded as invalid (policy: {}); {} removed by schema filters; {} stations kept with findings.</p>",
         int(q.rows_read as u64),
         int(q.rows_used as u64),
         int(q.rows_excluded_invalid as u64),
@@ -142,9 +142,9 @@ pub fn render(r: &Report, turnout_svg: &str) -> String {
         int(q.rows_flagged as u64)
     );
     for f in &q.filters {
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<p>Filter: rows with <code>{}</code> in [{}] removed ({} rows): {}</p>\n",
+            "<p>Filter: rows with <code>{}</code> in [{}] removed ({} rows): {}</p>",
             escape(&f.column),
             escape(&f.equals.join(", ")),
             f.rows,
@@ -165,9 +165,9 @@ pub fn render(r: &Report, turnout_svg: &str) -> String {
                 .first()
                 .map(|e| e.to_string())
                 .unwrap_or_default();
-            let _ = write!(
+            let _ = writeln!(
                 h,
-                "<tr><td class=\"l\">{}<br><small>{}</small></td><td class=\"l\">{}</td><td>{}</td><td>{}</td><td class=\"l\"><small>{}</small></td></tr>\n",
+                "<tr><td class=\"l\">{}<br><small>{}</small></td><td class=\"l\">{}</td><td>{}</td><td>{}</td><td class=\"l\"><small>{}</small></td></tr>",
                 escape(p.kind.name()),
                 escape(p.description),
                 sev,
@@ -182,9 +182,9 @@ pub fn render(r: &Report, turnout_svg: &str) -> String {
     }
     h.push_str("<h2>Regions</h2>\n<table><tr><th class=\"l\">region</th><th>stations</th><th>electorate</th><th>ballots</th><th>turnout</th><th>winner share</th><th>stations ≥ 100 %</th></tr>\n");
     for g in &s.by_region {
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<tr><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            "<tr><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape(&g.region),
             int(g.stations as u64),
             int(g.electorate),
