@@ -1,7 +1,10 @@
 //! Loading: file + schema -> validated [`Election`] + [`DataQuality`].
 
-use std::collections::HashMap;
+use std::borrow::Cow;
+use std::collections::HashMap as StdHashMap;
 use std::path::Path;
+
+use polars::prelude::StringChunked;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -12,6 +15,19 @@ use super::table::{sha256_hex, FileInfo, RawTable};
 use super::validate::{DataQuality, FilterCount, InvalidRows, ProblemKind, ProblemLog, RowProblem};
 use crate::election::{Contestant, Election, ElectionParts, Level};
 use crate::error::{Error, Result};
+
+/// Hash map with a fixed-seed fast hasher: station keys are looked up once
+/// per row, and a fixed seed keeps every run identical.
+type HashMap<K, V> = StdHashMap<K, V, foldhash::fast::FixedState>;
+
+/// `str::trim`, with a fast path for the common cell that has no surrounding
+/// white space.
+fn trim(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(a), Some(b)) if a.is_ascii_graphic() && b.is_ascii_graphic() => s,
+        _ => s.trim(),
+    }
+}
 
 /// The schema file used, as recorded in the report.
 #[derive(Debug, Clone, Serialize)]
@@ -89,7 +105,7 @@ pub fn load_with_schema(path: &Path, schema: &Schema, policy: InvalidRows) -> Re
     })
 }
 
-type Cells = Vec<std::result::Result<u64, CellError>>;
+type Cells = std::sync::Arc<super::table::CountCells>;
 
 /// A role's cells, one vector per source column.
 struct RoleCells<'a> {
@@ -98,11 +114,30 @@ struct RoleCells<'a> {
 }
 
 impl<'a> RoleCells<'a> {
-    fn new(table: &RawTable, role: &'a ResolvedRole) -> Self {
-        RoleCells {
-            role,
-            cells: role.indices.par_iter().map(|&i| table.counts(i)).collect(),
-        }
+    /// Parses every source column of the given roles, all in parallel.
+    fn parse_all(
+        table: &RawTable,
+        roles: &[Option<&'a ResolvedRole>],
+    ) -> Vec<Option<RoleCells<'a>>> {
+        let columns: Vec<usize> = roles
+            .iter()
+            .flatten()
+            .flat_map(|r| r.indices.iter().copied())
+            .collect();
+        let mut parsed = columns
+            .par_iter()
+            .map(|&i| table.counts(i))
+            .collect::<Vec<_>>()
+            .into_iter();
+        roles
+            .iter()
+            .map(|r| {
+                r.map(|role| RoleCells {
+                    role,
+                    cells: parsed.by_ref().take(role.indices.len()).collect(),
+                })
+            })
+            .collect()
     }
 
     /// The summed value at row `r`, or `None` after logging each bad cell.
@@ -169,13 +204,44 @@ struct RowCounts {
     machines: Option<u64>,
 }
 
+/// The text columns a load reads (key, levels, filters), owned here so that
+/// the per-row reader can borrow their cells without copying them.
+struct TextCols {
+    key: Vec<StringChunked>,
+    levels: Vec<StringChunked>,
+    filters: Vec<StringChunked>,
+}
+
+impl TextCols {
+    fn new(table: &RawTable, res: &Resolved) -> Self {
+        let level_cols = res
+            .region
+            .iter()
+            .copied()
+            .chain(res.levels.iter().map(|l| l.1));
+        TextCols {
+            key: res.key.iter().map(|&i| table.text_column(i)).collect(),
+            levels: level_cols.map(|i| table.text_column(i)).collect(),
+            filters: res
+                .filters
+                .iter()
+                .map(|(i, _)| table.text_column(*i))
+                .collect(),
+        }
+    }
+}
+
+fn view(cols: &[StringChunked]) -> Vec<Vec<Option<&str>>> {
+    cols.iter().map(|c| c.iter().collect()).collect()
+}
+
 /// Reads everything that is per-row and layout-independent.
 struct RowReader<'a> {
     table: &'a RawTable,
     res: &'a Resolved,
-    key: Vec<Vec<Option<String>>>,
-    levels: Vec<Vec<Option<String>>>,
-    filters: Vec<Vec<Option<String>>>,
+    key: Vec<Vec<Option<&'a str>>>,
+    levels: Vec<Vec<Option<&'a str>>>,
+    filters: Vec<Vec<Option<&'a str>>>,
     electorate: RoleCells<'a>,
     ballots: RoleCells<'a>,
     boxes: Option<RoleCells<'a>>,
@@ -186,26 +252,32 @@ struct RowReader<'a> {
 }
 
 impl<'a> RowReader<'a> {
-    fn new(table: &'a RawTable, res: &'a Resolved) -> Self {
-        let level_cols: Vec<usize> = res
-            .region
-            .iter()
-            .copied()
-            .chain(res.levels.iter().map(|l| l.1))
-            .collect();
-        let opt = |r: &'a Option<ResolvedRole>| r.as_ref().map(|r| RoleCells::new(table, r));
+    fn new(table: &'a RawTable, res: &'a Resolved, texts: &'a TextCols) -> Self {
+        let mut roles = RoleCells::parse_all(
+            table,
+            &[
+                Some(&res.electorate),
+                Some(&res.ballots),
+                res.ballots_in_boxes.as_ref(),
+                res.valid.as_ref(),
+                res.invalid.as_ref(),
+                res.machines.as_ref(),
+            ],
+        )
+        .into_iter();
+        let mut next = || roles.next().flatten();
         RowReader {
             table,
             res,
-            key: res.key.iter().map(|&i| table.texts(i)).collect(),
-            levels: level_cols.iter().map(|&i| table.texts(i)).collect(),
-            filters: res.filters.iter().map(|(i, _)| table.texts(*i)).collect(),
-            electorate: RoleCells::new(table, &res.electorate),
-            ballots: RoleCells::new(table, &res.ballots),
-            boxes: opt(&res.ballots_in_boxes),
-            valid: opt(&res.valid),
-            invalid: opt(&res.invalid),
-            machines: opt(&res.machines),
+            key: view(&texts.key),
+            levels: view(&texts.levels),
+            filters: view(&texts.filters),
+            electorate: next().expect("required role"),
+            ballots: next().expect("required role"),
+            boxes: next(),
+            valid: next(),
+            invalid: next(),
+            machines: next(),
             filter_hits: vec![0; res.filters.len()],
         }
     }
@@ -213,7 +285,7 @@ impl<'a> RowReader<'a> {
     /// Whether a schema filter removes row `r` (counted).
     fn filtered(&mut self, r: usize) -> bool {
         for (k, (_, f)) in self.res.filters.iter().enumerate() {
-            let v = self.filters[k][r].as_deref().map(str::trim).unwrap_or("");
+            let v = self.filters[k][r].map(trim).unwrap_or("");
             if f.equals.iter().any(|e| e == v) {
                 self.filter_hits[k] += 1;
                 return true;
@@ -241,11 +313,18 @@ impl<'a> RowReader<'a> {
         false
     }
 
-    fn key(&self, r: usize, log: &mut ProblemLog) -> Option<String> {
-        let mut parts = Vec::with_capacity(self.key.len());
+    /// The station key of row `r` (borrowed from the table for a one-column
+    /// key; several columns are joined with `" / "`), or `None` after logging.
+    fn key(&self, r: usize, log: &mut ProblemLog) -> Option<Cow<'a, str>> {
+        let mut out: Option<Cow<'a, str>> = None;
         for (k, col) in self.key.iter().enumerate() {
-            match col[r].as_deref().map(str::trim) {
-                Some(v) if !v.is_empty() => parts.push(v.to_string()),
+            match col[r].map(trim) {
+                Some(v) if !v.is_empty() => {
+                    out = Some(match out {
+                        None => Cow::Borrowed(v),
+                        Some(prev) => Cow::Owned(format!("{prev} / {v}")),
+                    })
+                }
                 _ => {
                     log.push(row_problem(
                         self.table,
@@ -259,7 +338,7 @@ impl<'a> RowReader<'a> {
                 }
             }
         }
-        Some(parts.join(" / "))
+        out
     }
 
     fn counts(&self, r: usize, log: &mut ProblemLog) -> Option<RowCounts> {
@@ -289,14 +368,12 @@ impl<'a> RowReader<'a> {
         })
     }
 
-    fn level_labels(&self, r: usize) -> Vec<String> {
-        self.levels
-            .iter()
-            .map(|c| match c[r].as_deref().map(str::trim) {
-                Some(v) if !v.is_empty() => v.to_string(),
-                _ => "(none)".to_string(),
-            })
-            .collect()
+    /// Row `r`'s label at each grouping level (`(none)` when empty).
+    fn level_labels(&self, r: usize) -> impl Iterator<Item = &'a str> + '_ {
+        self.levels.iter().map(move |c| match c[r].map(trim) {
+            Some(v) if !v.is_empty() => v,
+            _ => "(none)",
+        })
     }
 
     /// Findings on a kept station; returns its flag bits.
@@ -393,22 +470,42 @@ fn contestants_label(columns: &[String]) -> String {
     }
 }
 
-/// Accumulates kept stations.
-struct Builder {
-    parts: ElectionParts,
-    level_labels: Vec<Vec<String>>,
-    level_names: Vec<String>,
+/// Codes of one grouping level, built as stations are kept.
+struct LevelAcc<'a> {
+    name: String,
+    index: HashMap<&'a str, u32>,
+    labels: Vec<String>,
+    codes: Vec<u32>,
 }
 
-impl Builder {
-    fn new(res: &Resolved, name: String, contestant_columns: &[String]) -> Self {
-        let mut level_names = vec!["region".to_string()];
-        level_names.extend(res.levels.iter().map(|l| l.0.clone()));
-        let n_levels = if res.region.is_some() {
-            level_names.len()
-        } else {
-            level_names.len() - 1
+impl<'a> LevelAcc<'a> {
+    fn push(&mut self, label: &'a str) {
+        let code = match self.index.get(label) {
+            Some(&c) => c,
+            None => {
+                let c = self.labels.len() as u32;
+                self.labels.push(label.to_string());
+                self.index.insert(label, c);
+                c
+            }
         };
+        self.codes.push(code);
+    }
+}
+
+/// Accumulates kept stations.
+struct Builder<'a> {
+    parts: ElectionParts,
+    levels: Vec<LevelAcc<'a>>,
+}
+
+impl<'a> Builder<'a> {
+    fn new(res: &Resolved, name: String, contestant_columns: &[String]) -> Self {
+        let mut level_names = Vec::new();
+        if res.region.is_some() {
+            level_names.push("region".to_string());
+        }
+        level_names.extend(res.levels.iter().map(|l| l.0.clone()));
         let has = |r: &Option<ResolvedRole>| r.as_ref().map(|_| Vec::new());
         Builder {
             parts: ElectionParts {
@@ -428,12 +525,15 @@ impl Builder {
                 winner: res.winner.clone(),
                 ..Default::default()
             },
-            level_labels: vec![Vec::new(); n_levels],
-            level_names: if res.region.is_some() {
-                level_names
-            } else {
-                level_names[1..].to_vec()
-            },
+            levels: level_names
+                .into_iter()
+                .map(|name| LevelAcc {
+                    name,
+                    index: HashMap::default(),
+                    labels: Vec::new(),
+                    codes: Vec::new(),
+                })
+                .collect(),
         }
     }
 
@@ -441,7 +541,7 @@ impl Builder {
         &mut self,
         key: String,
         row: usize,
-        labels: Vec<String>,
+        labels: impl Iterator<Item = &'a str>,
         c: &RowCounts,
         votes: &[u64],
         flags: u16,
@@ -464,7 +564,7 @@ impl Builder {
         for (ct, &v) in p.contestants.iter_mut().zip(votes) {
             ct.votes.push(v);
         }
-        for (l, lab) in self.level_labels.iter_mut().zip(labels) {
+        for (l, lab) in self.levels.iter_mut().zip(labels) {
             l.push(lab);
         }
         p.quality_flags.push(flags);
@@ -473,10 +573,13 @@ impl Builder {
     fn finish(mut self) -> ElectionParts {
         let n = self.parts.stations.len();
         let mut levels: Vec<Level> = self
-            .level_names
-            .iter()
-            .zip(self.level_labels)
-            .map(|(name, labels)| Level::from_labels(name, labels))
+            .levels
+            .into_iter()
+            .map(|l| Level {
+                name: l.name,
+                labels: l.labels,
+                codes: l.codes,
+            })
             .collect();
         if levels.first().is_none_or(|l| l.name != "region") {
             levels.insert(0, Level::from_labels("region", vec!["all".to_string(); n]));
@@ -524,7 +627,8 @@ fn build_wide(
     policy: InvalidRows,
     name: String,
 ) -> Result<(ElectionParts, DataQuality)> {
-    let mut reader = RowReader::new(table, res);
+    let texts = TextCols::new(table, res);
+    let mut reader = RowReader::new(table, res, &texts);
     let contestant_cells: Vec<Cells> = res
         .contestants
         .par_iter()
@@ -532,7 +636,8 @@ fn build_wide(
         .collect();
     let mut builder = Builder::new(res, name, &res.contestant_columns);
     let mut log = ProblemLog::default();
-    let mut seen: HashMap<String, usize> = HashMap::with_capacity(table.height());
+    let mut seen: HashMap<Cow<str>, usize> =
+        HashMap::with_capacity_and_hasher(table.height(), Default::default());
     let mut excluded = Vec::new();
     let mut votes = vec![0u64; res.contestants.len()];
     for r in 0..table.height() {
@@ -574,14 +679,14 @@ fn build_wide(
             };
         }
         if let (true, Some(k)) = (ok, key.as_ref()) {
-            if let Some(&first) = seen.get(k) {
+            if let Some(&first) = seen.get(k.as_ref()) {
                 ok = false;
                 log.push(row_problem(
                     table,
                     ProblemKind::DuplicateStation,
                     r,
                     res.key_columns.join("+"),
-                    k.clone(),
+                    k.to_string(),
                     format!("station key {k:?} already used by row {first}"),
                 ));
             }
@@ -590,10 +695,11 @@ fn build_wide(
             excluded.push(r + 1);
             continue;
         };
-        seen.insert(key.clone(), r + 1);
+        let station = key.to_string();
+        seen.insert(key, r + 1);
         let votes_sum: u64 = votes.iter().sum();
         let flags = reader.findings(r, &counts, votes_sum, &mut log);
-        builder.push(key, r, reader.level_labels(r), &counts, &votes, flags);
+        builder.push(station, r, reader.level_labels(r), &counts, &votes, flags);
     }
     let filters = reader.filter_counts();
     let parts = builder.finish();
@@ -611,30 +717,36 @@ fn build_long(
     name: String,
 ) -> Result<(ElectionParts, DataQuality)> {
     let (ccol, vcol) = res.long.expect("long layout resolved");
-    let mut reader = RowReader::new(table, res);
-    let names = table.texts(ccol);
+    let texts = TextCols::new(table, res);
+    let mut reader = RowReader::new(table, res, &texts);
+    let names_col = table.text_column(ccol);
+    let names: Vec<Option<&str>> = names_col.iter().collect();
     let votes_cells = table.counts(vcol);
     let mut log = ProblemLog::default();
 
-    struct Acc {
+    struct Acc<'a> {
         key: String,
         first_row: usize,
         rows: Vec<usize>,
-        labels: Vec<String>,
+        labels: Vec<&'a str>,
         counts: Option<RowCounts>,
         votes: HashMap<usize, u64>,
         ok: bool,
     }
     let mut stations: Vec<Acc> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut index: HashMap<String, usize> = HashMap::default();
     let mut contestants: Vec<String> = Vec::new();
-    let mut cindex: HashMap<String, usize> = HashMap::new();
+    let mut cindex: HashMap<String, usize> = HashMap::default();
     for r in 0..table.height() {
         if reader.filtered(r) {
             continue;
         }
         let shape_ok = reader.shape_ok(r, &mut log);
-        let Some(key) = reader.key(r, &mut log).filter(|_| shape_ok) else {
+        let Some(key) = reader
+            .key(r, &mut log)
+            .filter(|_| shape_ok)
+            .map(Cow::into_owned)
+        else {
             // No key: the row belongs to no station; excluded on its own.
             stations.push(Acc {
                 key: String::new(),
@@ -642,7 +754,7 @@ fn build_long(
                 rows: vec![r],
                 labels: vec![],
                 counts: None,
-                votes: HashMap::new(),
+                votes: HashMap::default(),
                 ok: false,
             });
             continue;
@@ -653,9 +765,9 @@ fn build_long(
                 key: key.clone(),
                 first_row: r,
                 rows: Vec::new(),
-                labels: reader.level_labels(r),
+                labels: reader.level_labels(r).collect(),
                 counts: counts.clone(),
-                votes: HashMap::new(),
+                votes: HashMap::default(),
                 ok: true,
             });
             stations.len() - 1
@@ -681,7 +793,7 @@ fn build_long(
             (Some(c), None) => acc.counts = Some(c.clone()),
             _ => {}
         }
-        let cname = names[r].as_deref().map(str::trim).unwrap_or("");
+        let cname = names[r].map(trim).unwrap_or("");
         if cname.is_empty() {
             acc.ok = false;
             log.push(row_problem(
@@ -745,7 +857,14 @@ fn build_long(
             votes[c] = v;
         }
         let flags = reader.findings(acc.first_row, &counts, votes.iter().sum(), &mut log);
-        builder.push(acc.key, acc.first_row, acc.labels, &counts, &votes, flags);
+        builder.push(
+            acc.key,
+            acc.first_row,
+            acc.labels.into_iter(),
+            &counts,
+            &votes,
+            flags,
+        );
     }
     excluded.sort_unstable();
     let filters = reader.filter_counts();

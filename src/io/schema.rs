@@ -540,7 +540,9 @@ impl Schema {
             (last + 1..header.len()).collect()
         } else {
             // Default: every unused column whose cells are mostly counts.
+            use rayon::prelude::*;
             (0..header.len())
+                .into_par_iter()
                 .filter(|&i| !used[i] && mostly_counts(table, i))
                 .collect()
         };

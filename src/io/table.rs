@@ -4,6 +4,7 @@
 //! keeps its own column types.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 use polars::prelude::*;
 use serde::Serialize;
@@ -53,7 +54,12 @@ pub struct RawTable {
     /// CSV rows whose number of fields differs from the header's: 0-based
     /// data row -> number of fields.
     ragged: std::collections::BTreeMap<usize, usize>,
+    /// Each column's cells read as counts, parsed once on first use.
+    count_cache: Vec<OnceLock<Arc<CountCells>>>,
 }
+
+/// A column's cells read as counts, with the reason where a cell is not one.
+pub type CountCells = Vec<std::result::Result<u64, CellError>>;
 
 impl RawTable {
     /// Reads a CSV (optionally gzip) or Parquet file. Parquet is recognised by
@@ -139,6 +145,7 @@ impl RawTable {
             df,
             lines: Some(tf.record_lines),
             ragged: tf.ragged.into_iter().collect(),
+            count_cache: (0..n_cols).map(|_| OnceLock::new()).collect(),
         })
     }
 
@@ -169,6 +176,7 @@ impl RawTable {
             columns: columns.len(),
             rows: df.height(),
         };
+        let count_cache = (0..columns.len()).map(|_| OnceLock::new()).collect();
         Ok(RawTable {
             path: path.to_path_buf(),
             info,
@@ -176,6 +184,7 @@ impl RawTable {
             df,
             lines: None,
             ragged: Default::default(),
+            count_cache,
         })
     }
 
@@ -203,8 +212,15 @@ impl RawTable {
         }
     }
 
-    /// Every cell of column `col` read as a count, with the reason where it is not one.
-    pub fn counts(&self, col: usize) -> Vec<std::result::Result<u64, CellError>> {
+    /// Every cell of column `col` read as a count, with the reason where it
+    /// is not one (parsed on first use, then shared).
+    pub fn counts(&self, col: usize) -> Arc<CountCells> {
+        self.count_cache[col]
+            .get_or_init(|| Arc::new(self.parse_counts(col)))
+            .clone()
+    }
+
+    fn parse_counts(&self, col: usize) -> CountCells {
         let s = self.df.columns()[col].as_materialized_series();
         match s.dtype() {
             DataType::String => s
@@ -254,6 +270,19 @@ impl RawTable {
             .iter()
             .map(|v| v.map(str::to_owned))
             .collect()
+    }
+
+    /// Column `col` as a string column (cast when it holds numbers; all null
+    /// when it cannot be cast). Cheap for CSV columns, which already hold text.
+    pub fn text_column(&self, col: usize) -> StringChunked {
+        let s = self.df.columns()[col].as_materialized_series();
+        let s = if s.dtype() == &DataType::String {
+            s.clone()
+        } else {
+            s.cast(&DataType::String)
+                .unwrap_or_else(|_| Series::full_null(s.name().clone(), s.len(), &DataType::String))
+        };
+        s.str().expect("string dtype").clone()
     }
 
     /// One cell as text, for error messages.
