@@ -69,6 +69,9 @@ pub struct ElectionParts {
     pub valid: Option<Vec<u64>>,
     pub invalid: Option<Vec<u64>>,
     pub machines: Option<Vec<u64>>,
+    /// Opening and closing times, minutes after midnight (`None` where empty).
+    pub opens: Option<Vec<Option<u16>>>,
+    pub closes: Option<Vec<Option<u16>>>,
     pub contestants: Vec<Contestant>,
     /// Column of the winner, when named.
     pub winner: Option<String>,
@@ -105,6 +108,11 @@ pub struct Election {
     pub valid: Option<Vec<u64>>,
     pub invalid: Option<Vec<u64>>,
     pub machines: Option<Vec<u64>>,
+    /// Opening time per station, in minutes after midnight (`None` where the
+    /// cell was empty or unreadable); `None` when the data have no such column.
+    pub opens: Option<Vec<Option<u16>>>,
+    /// Closing time per station, as `opens`.
+    pub closes: Option<Vec<Option<u16>>>,
     pub contestants: Vec<Contestant>,
     pub winner: usize,
     pub winner_rule: WinnerRule,
@@ -142,6 +150,11 @@ impl Election {
             ("invalid", &p.invalid),
             ("machines", &p.machines),
         ] {
+            if let Some(v) = v {
+                check(what, v.len())?;
+            }
+        }
+        for (what, v) in [("opens", &p.opens), ("closes", &p.closes)] {
             if let Some(v) = v {
                 check(what, v.len())?;
             }
@@ -208,6 +221,8 @@ impl Election {
             valid: p.valid,
             invalid: p.invalid,
             machines: p.machines,
+            opens: p.opens,
+            closes: p.closes,
             contestants: p.contestants,
             winner,
             winner_rule,

@@ -760,3 +760,65 @@ fn unknown_option_is_a_usage_error() {
     let o = run(&["analyze", "--no-such-option"]);
     assert_eq!(o.code, 2, "{}", o.text);
 }
+
+// ---- station metadata: opening and closing times ----
+
+#[test]
+fn opening_and_closing_times() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "station,region,electorate,ballots,opens,closes,A,B\n\
+                s1,R1,100,60,07:00,19:00,30,30\n\
+                s2,R1,100,50,6:30,19:30:00,20,30\n\
+                s3,R2,100,40,,,20,20\n";
+    let f = write(dir.path(), "times.csv", text.as_bytes());
+    let out = dir.path().join("out");
+    let o = run(&[
+        "analyze",
+        f.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.code, 0, "{}", o.text);
+    let stations = std::fs::read_to_string(out.join("stations.csv")).unwrap();
+    let mut lines = stations.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let (io, ic) = (
+        header
+            .iter()
+            .position(|h| *h == "opens")
+            .expect("opens column"),
+        header
+            .iter()
+            .position(|h| *h == "closes")
+            .expect("closes column"),
+    );
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!((rows[0][io], rows[0][ic]), ("07:00", "19:00"));
+    assert_eq!((rows[1][io], rows[1][ic]), ("06:30", "19:30"));
+    assert_eq!((rows[2][io], rows[2][ic]), ("", ""));
+    // Times are metadata, not contestants.
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(
+        report["summary"]["contestants"].as_array().unwrap().len(),
+        2
+    );
+
+    // An unreadable time is a finding: the station is kept, the time left empty.
+    let bad = text.replace("6:30", "half past six");
+    check(
+        "badtime.csv",
+        bad.as_bytes(),
+        None,
+        1,
+        &["invalid_time", "row 2", "column \"opens\"", "half past six"],
+    );
+    let schema = "[columns]\nopens = \"open_at\"\n";
+    check(
+        "renamed.csv",
+        text.replace("opens", "open_at").as_bytes(),
+        Some(schema),
+        0,
+        &["no problems found"],
+    );
+}

@@ -108,6 +108,48 @@ fn check_max(v: u64) -> Result<u64, CellError> {
     }
 }
 
+/// Parses a clock time into minutes after midnight: `H:MM`, `HH:MM`,
+/// `HH:MM:SS` or `HH:MM:SS.fff` (seconds are dropped), from `00:00` to
+/// `24:00`. Surrounding white space is allowed; anything else is `None`.
+///
+/// # Examples
+/// ```
+/// use escrutinio::io::cell::parse_time;
+/// assert_eq!(parse_time("07:00"), Some(420));
+/// assert_eq!(parse_time(" 8:30 "), Some(510));
+/// assert_eq!(parse_time("19:00:59"), Some(1140));
+/// assert_eq!(parse_time("24:00"), Some(1440));
+/// assert_eq!(parse_time("25:00"), None);
+/// assert_eq!(parse_time("7h"), None);
+/// ```
+pub fn parse_time(cell: &str) -> Option<u16> {
+    let mut parts = cell.trim().split(':');
+    let h = parts.next()?;
+    let m = parts.next()?;
+    let sec = parts.next();
+    if parts.next().is_some() || h.is_empty() || h.len() > 2 || m.len() != 2 {
+        return None;
+    }
+    let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    if !digits(h) || !digits(m) {
+        return None;
+    }
+    if let Some(sec) = sec {
+        let whole = sec.split('.').next().unwrap_or("");
+        if whole.len() != 2 || !digits(whole) || whole > "59" {
+            return None;
+        }
+    }
+    let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);
+    let t = h * 60 + m;
+    (m < 60 && t <= 24 * 60).then_some(t)
+}
+
+/// Formats minutes after midnight as `HH:MM`.
+pub fn format_time(t: u16) -> String {
+    format!("{:02}:{:02}", t / 60, t % 60)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -210,6 +210,8 @@ struct TextCols {
     key: Vec<StringChunked>,
     levels: Vec<StringChunked>,
     filters: Vec<StringChunked>,
+    /// Opening and closing times (when the schema has them), in that order.
+    times: Vec<Option<StringChunked>>,
 }
 
 impl TextCols {
@@ -227,6 +229,10 @@ impl TextCols {
                 .iter()
                 .map(|(i, _)| table.text_column(*i))
                 .collect(),
+            times: [res.opens, res.closes]
+                .iter()
+                .map(|c| c.map(|i| table.text_column(i)))
+                .collect(),
         }
     }
 }
@@ -242,6 +248,7 @@ struct RowReader<'a> {
     key: Vec<Vec<Option<&'a str>>>,
     levels: Vec<Vec<Option<&'a str>>>,
     filters: Vec<Vec<Option<&'a str>>>,
+    times: Vec<Option<Vec<Option<&'a str>>>>,
     electorate: RoleCells<'a>,
     ballots: RoleCells<'a>,
     boxes: Option<RoleCells<'a>>,
@@ -272,6 +279,11 @@ impl<'a> RowReader<'a> {
             key: view(&texts.key),
             levels: view(&texts.levels),
             filters: view(&texts.filters),
+            times: texts
+                .times
+                .iter()
+                .map(|c| c.as_ref().map(|c| c.iter().collect()))
+                .collect(),
             electorate: next().expect("required role"),
             ballots: next().expect("required role"),
             boxes: next(),
@@ -374,6 +386,39 @@ impl<'a> RowReader<'a> {
             Some(v) if !v.is_empty() => v,
             _ => "(none)",
         })
+    }
+
+    /// Opening and closing times of row `r` (minutes after midnight), and the
+    /// flag bits of any unreadable one (logged; the time is left empty).
+    fn times(&self, r: usize, log: &mut ProblemLog) -> ([Option<u16>; 2], u16) {
+        let mut out = [None, None];
+        let mut bits = 0;
+        let columns = [&self.res.opens_column, &self.res.closes_column];
+        for (k, col) in self.times.iter().enumerate() {
+            let Some(v) = col
+                .as_ref()
+                .and_then(|c| c[r])
+                .map(trim)
+                .filter(|v| !v.is_empty())
+            else {
+                continue;
+            };
+            match super::cell::parse_time(v) {
+                Some(t) => out[k] = Some(t),
+                None => {
+                    bits |= ProblemKind::InvalidTime.flag_bit().unwrap_or(0);
+                    log.push(row_problem(
+                        self.table,
+                        ProblemKind::InvalidTime,
+                        r,
+                        columns[k].clone().unwrap_or_default(),
+                        v.to_string(),
+                        format!("{v:?} is not a clock time HH:MM"),
+                    ));
+                }
+            }
+        }
+        (out, bits)
     }
 
     /// Findings on a kept station; returns its flag bits.
@@ -514,6 +559,8 @@ impl<'a> Builder<'a> {
                 valid: has(&res.valid),
                 invalid: has(&res.invalid),
                 machines: has(&res.machines),
+                opens: res.opens.map(|_| Vec::new()),
+                closes: res.closes.map(|_| Vec::new()),
                 contestants: contestant_columns
                     .iter()
                     .map(|c| Contestant {
@@ -544,9 +591,14 @@ impl<'a> Builder<'a> {
         labels: impl Iterator<Item = &'a str>,
         c: &RowCounts,
         votes: &[u64],
-        flags: u16,
+        (times, flags): ([Option<u16>; 2], u16),
     ) {
         let p = &mut self.parts;
+        for (dst, t) in [(&mut p.opens, times[0]), (&mut p.closes, times[1])] {
+            if let Some(d) = dst.as_mut() {
+                d.push(t);
+            }
+        }
         p.stations.push(key);
         p.source_rows.push(row + 1);
         p.electorate.push(c.electorate);
@@ -699,7 +751,15 @@ fn build_wide(
         seen.insert(key, r + 1);
         let votes_sum: u64 = votes.iter().sum();
         let flags = reader.findings(r, &counts, votes_sum, &mut log);
-        builder.push(station, r, reader.level_labels(r), &counts, &votes, flags);
+        let (times, time_flags) = reader.times(r, &mut log);
+        builder.push(
+            station,
+            r,
+            reader.level_labels(r),
+            &counts,
+            &votes,
+            (times, flags | time_flags),
+        );
     }
     let filters = reader.filter_counts();
     let parts = builder.finish();
@@ -857,13 +917,14 @@ fn build_long(
             votes[c] = v;
         }
         let flags = reader.findings(acc.first_row, &counts, votes.iter().sum(), &mut log);
+        let (times, time_flags) = reader.times(acc.first_row, &mut log);
         builder.push(
             acc.key,
             acc.first_row,
             acc.labels.into_iter(),
             &counts,
             &votes,
-            flags,
+            (times, flags | time_flags),
         );
     }
     excluded.sort_unstable();

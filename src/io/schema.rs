@@ -113,6 +113,10 @@ pub struct RoleSpecs {
     pub valid: Option<ColumnSpec>,
     pub invalid: Option<ColumnSpec>,
     pub machines: Option<ColumnSpec>,
+    /// Opening time of the station (`HH:MM` or `HH:MM:SS`): one column name.
+    pub opens: Option<String>,
+    /// Closing time of the station: one column name.
+    pub closes: Option<String>,
 }
 
 /// One role's source: an exact name, or a table with exactly one of
@@ -210,6 +214,13 @@ pub struct Resolved {
     pub valid: Option<ResolvedRole>,
     pub invalid: Option<ResolvedRole>,
     pub machines: Option<ResolvedRole>,
+    /// Columns holding opening and closing times, when present.
+    pub opens_column: Option<String>,
+    #[serde(skip)]
+    pub opens: Option<usize>,
+    pub closes_column: Option<String>,
+    #[serde(skip)]
+    pub closes: Option<usize>,
     /// Wide layout: contestant columns, in file order.
     #[serde(skip)]
     pub contestants: Vec<usize>,
@@ -237,7 +248,8 @@ impl Schema {
 
     /// The standard schema used without a file: columns `station`, `region`,
     /// `electorate`, `ballots`, optional `ballots_in_boxes`, `valid`,
-    /// `invalid`, `machines`; every other column holding counts is a contestant.
+    /// `invalid`, `machines`, and times `opens`, `closes`; every other column
+    /// holding counts is a contestant.
     pub fn standard() -> Schema {
         Schema::default()
     }
@@ -327,6 +339,15 @@ impl Schema {
         let valid = role("valid", &c.valid, false)?;
         let invalid = role("invalid", &c.invalid, false)?;
         let machines = role("machines", &c.machines, false)?;
+        let time =
+            |name: &Option<String>, standard_name: &str, what: &str| -> Result<Option<usize>> {
+                match name {
+                    Some(n) => find(n, what).map(Some),
+                    None => Ok(table.index_of(standard_name)),
+                }
+            };
+        let opens = time(&c.opens, "opens", "columns.opens")?;
+        let closes = time(&c.closes, "closes", "columns.closes")?;
 
         let filters = self
             .filter
@@ -376,6 +397,9 @@ impl Schema {
         for (i, _) in &filters {
             used[*i] = true;
         }
+        for i in opens.iter().chain(closes.iter()) {
+            used[*i] = true;
+        }
         if let Some((a, b)) = long {
             used[a] = true;
             used[b] = true;
@@ -422,6 +446,10 @@ impl Schema {
             valid,
             invalid,
             machines,
+            opens_column: opens.map(|i| header[i].clone()),
+            opens,
+            closes_column: closes.map(|i| header[i].clone()),
+            closes,
             contestant_columns: contestants.iter().map(|&i| header[i].clone()).collect(),
             contestants,
             empty_contestant_cells: self.contestants.empty,

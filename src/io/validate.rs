@@ -64,6 +64,7 @@ pub enum ProblemKind {
     ValidAboveBallots,
     VotesAboveValid,
     BoxesAboveIssued,
+    InvalidTime,
     EmptyContestantAsZero,
 }
 
@@ -77,7 +78,8 @@ impl ProblemKind {
             | BallotsAboveElectorate
             | ValidAboveBallots
             | VotesAboveValid
-            | BoxesAboveIssued => Severity::Finding,
+            | BoxesAboveIssued
+            | InvalidTime => Severity::Finding,
             Filtered => Severity::Filtered,
             EmptyContestantAsZero => Severity::Notice,
         }
@@ -103,6 +105,7 @@ impl ProblemKind {
             ValidAboveBallots => "valid_above_ballots",
             VotesAboveValid => "votes_above_valid",
             BoxesAboveIssued => "boxes_above_issued",
+            InvalidTime => "invalid_time",
             EmptyContestantAsZero => "empty_contestant_as_zero",
         }
     }
@@ -132,6 +135,7 @@ impl ProblemKind {
             ValidAboveBallots => "valid ballots exceed ballots issued",
             VotesAboveValid => "contestants' votes add up to more than the valid ballots",
             BoxesAboveIssued => "more ballots found in the boxes than were issued",
+            InvalidTime => "an opening or closing time is not a clock time HH:MM (the station is kept, the time left empty)",
             EmptyContestantAsZero => {
                 "empty contestant cell read as 0 (did not stand there), as the schema says"
             }
@@ -147,6 +151,7 @@ impl ProblemKind {
             ValidAboveBallots => 4,
             VotesAboveValid => 8,
             BoxesAboveIssued => 16,
+            InvalidTime => 32,
             _ => return None,
         })
     }
@@ -164,12 +169,13 @@ impl ProblemKind {
 }
 
 /// The finding kinds that become per-station flags, in bit order.
-pub const FLAG_KINDS: [ProblemKind; 5] = [
+pub const FLAG_KINDS: [ProblemKind; 6] = [
     ProblemKind::ZeroElectorate,
     ProblemKind::BallotsAboveElectorate,
     ProblemKind::ValidAboveBallots,
     ProblemKind::VotesAboveValid,
     ProblemKind::BoxesAboveIssued,
+    ProblemKind::InvalidTime,
 ];
 
 /// Names of the flags set in a bitmask, joined by `;` (empty when none).

@@ -2,8 +2,8 @@
 //!
 //! Columns (contract, see `docs/report.md`): `station`, `source_row`, one
 //! column per level (`region`, then the schema's finer levels), `electorate`,
-//! `ballots`, `ballots_in_boxes`, `valid`, `invalid`, `machines` (each only
-//! when the data have it), `turnout`, `winner_votes`, `winner_share`,
+//! `ballots`, `ballots_in_boxes`, `valid`, `invalid`, `machines`, `opens`,
+//! `closes` (each only when the data have it), `turnout`, `winner_votes`, `winner_share`,
 //! `quality_flags` (`;`-separated finding names, empty when clean).
 
 use polars::prelude::*;
@@ -39,6 +39,15 @@ pub fn station_frame(e: &Election) -> PolarsResult<DataFrame> {
     ] {
         if let Some(v) = v {
             cols.push(Column::new(name.into(), v.clone()));
+        }
+    }
+    for (name, v) in [("opens", &e.opens), ("closes", &e.closes)] {
+        if let Some(v) = v {
+            let t: Vec<Option<String>> = v
+                .iter()
+                .map(|t| t.map(crate::io::cell::format_time))
+                .collect();
+            cols.push(Column::new(name.into(), t));
         }
     }
     let nan_null = |v: &[f64]| {
