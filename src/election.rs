@@ -15,14 +15,15 @@ pub struct Level {
 
 impl Level {
     /// Builds a level from one label per station (codes by first appearance).
-    pub fn from_labels(name: &str, per_station: Vec<String>) -> Level {
-        let mut index = std::collections::HashMap::new();
+    pub fn from_labels<'s>(name: &str, per_station: impl IntoIterator<Item = &'s str>) -> Level {
+        let mut index: std::collections::HashMap<&str, u32, foldhash::fast::FixedState> =
+            Default::default();
         let mut labels = Vec::new();
         let codes = per_station
             .into_iter()
             .map(|l| {
-                *index.entry(l.clone()).or_insert_with(|| {
-                    labels.push(l);
+                *index.entry(l).or_insert_with(|| {
+                    labels.push(l.to_string());
                     (labels.len() - 1) as u32
                 })
             })

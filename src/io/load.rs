@@ -515,33 +515,11 @@ fn contestants_label(columns: &[String]) -> String {
     }
 }
 
-/// Codes of one grouping level, built as stations are kept.
-struct LevelAcc<'a> {
-    name: String,
-    index: HashMap<&'a str, u32>,
-    labels: Vec<String>,
-    codes: Vec<u32>,
-}
-
-impl<'a> LevelAcc<'a> {
-    fn push(&mut self, label: &'a str) {
-        let code = match self.index.get(label) {
-            Some(&c) => c,
-            None => {
-                let c = self.labels.len() as u32;
-                self.labels.push(label.to_string());
-                self.index.insert(label, c);
-                c
-            }
-        };
-        self.codes.push(code);
-    }
-}
-
 /// Accumulates kept stations.
 struct Builder<'a> {
     parts: ElectionParts,
-    levels: Vec<LevelAcc<'a>>,
+    /// Per grouping level: its name and each kept station's label.
+    levels: Vec<(String, Vec<&'a str>)>,
 }
 
 impl<'a> Builder<'a> {
@@ -574,12 +552,7 @@ impl<'a> Builder<'a> {
             },
             levels: level_names
                 .into_iter()
-                .map(|name| LevelAcc {
-                    name,
-                    index: HashMap::default(),
-                    labels: Vec::new(),
-                    codes: Vec::new(),
-                })
+                .map(|name| (name, Vec::new()))
                 .collect(),
         }
     }
@@ -616,7 +589,7 @@ impl<'a> Builder<'a> {
         for (ct, &v) in p.contestants.iter_mut().zip(votes) {
             ct.votes.push(v);
         }
-        for (l, lab) in self.levels.iter_mut().zip(labels) {
+        for ((_, l), lab) in self.levels.iter_mut().zip(labels) {
             l.push(lab);
         }
         p.quality_flags.push(flags);
@@ -627,14 +600,13 @@ impl<'a> Builder<'a> {
         let mut levels: Vec<Level> = self
             .levels
             .into_iter()
-            .map(|l| Level {
-                name: l.name,
-                labels: l.labels,
-                codes: l.codes,
-            })
+            .map(|(name, labels)| Level::from_labels(&name, labels))
             .collect();
         if levels.first().is_none_or(|l| l.name != "region") {
-            levels.insert(0, Level::from_labels("region", vec!["all".to_string(); n]));
+            levels.insert(
+                0,
+                Level::from_labels("region", std::iter::repeat_n("all", n)),
+            );
         }
         self.parts.levels = levels;
         self.parts

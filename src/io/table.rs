@@ -205,11 +205,7 @@ impl RawTable {
 
     /// For a CSV row with a wrong number of fields, that number.
     pub fn ragged_fields(&self, row: usize) -> Option<usize> {
-        if self.ragged.is_empty() {
-            None
-        } else {
-            self.ragged.get(&row).copied()
-        }
+        self.ragged.get(&row).copied()
     }
 
     /// Every cell of column `col` read as a count, with the reason where it
@@ -247,29 +243,11 @@ impl RawTable {
                 .map(|v| v.map_or(Err(CellError::Missing), count_from_f64))
                 .collect(),
             _ => self
-                .texts(col)
+                .text_column(col)
                 .iter()
-                .map(|v| v.as_deref().map_or(Err(CellError::Missing), parse_count))
+                .map(|v| v.map_or(Err(CellError::Missing), parse_count))
                 .collect(),
         }
-    }
-
-    /// Every cell of column `col` as text (`None` for null).
-    pub fn texts(&self, col: usize) -> Vec<Option<String>> {
-        let s = self.df.columns()[col].as_materialized_series();
-        let s = if s.dtype() == &DataType::String {
-            s.clone()
-        } else {
-            match s.cast(&DataType::String) {
-                Ok(c) => c,
-                Err(_) => return vec![None; s.len()],
-            }
-        };
-        s.str()
-            .expect("string dtype")
-            .iter()
-            .map(|v| v.map(str::to_owned))
-            .collect()
     }
 
     /// Column `col` as a string column (cast when it holds numbers; all null

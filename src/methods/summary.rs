@@ -235,10 +235,7 @@ mod tests {
             name: "t".into(),
             stations: vec!["a".into(), "b".into(), "c".into()],
             source_rows: vec![1, 2, 3],
-            levels: vec![Level::from_labels(
-                "region",
-                vec!["N".into(), "S".into(), "N".into()],
-            )],
+            levels: vec![Level::from_labels("region", ["N", "S", "N"])],
             electorate: vec![100, 200, 0],
             ballots: vec![29, 200, 5],
             valid: Some(vec![29, 190, 5]),
