@@ -28,6 +28,7 @@ pub mod methods;
 pub mod report;
 pub mod rng;
 pub mod simulate;
+pub mod stats;
 
 pub use election::Election;
 pub use error::{Error, Result};

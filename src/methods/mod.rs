@@ -2,4 +2,5 @@
 //! an [`crate::Election`] and options and returns a serde finding; methods
 //! never read files and never draw.
 
+pub mod digits;
 pub mod summary;
