@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::io::{load, InvalidRows, Loaded};
+use crate::methods::digits::{self, DigitsOptions};
 use crate::methods::summary::summarize;
 use crate::report::json::{Report, RunOptions, Tool};
 use crate::report::{html, plots, stations, SCHEMA_VERSION};
@@ -17,11 +18,25 @@ pub struct AnalyzeOptions {
     /// Seed of every random procedure (none in the summary; later methods use it).
     pub seed: u64,
     pub invalid_rows: InvalidRows,
+    /// Digit tests (`None`: skipped). Their seed is overridden by `seed`.
+    pub digits: Option<DigitsOptions>,
 }
 
 /// Builds the report for an already loaded data set (no files written).
 pub fn build_report(loaded: &Loaded, opts: &AnalyzeOptions) -> Result<Report> {
     let election = loaded.election()?;
+    let mut methods = vec!["summary"];
+    let digits = match &opts.digits {
+        Some(d) => {
+            let d = DigitsOptions {
+                seed: opts.seed,
+                ..d.clone()
+            };
+            methods.push("digits");
+            Some(digits::analyse(election, &d).map_err(Error::Options)?)
+        }
+        None => None,
+    };
     Ok(Report {
         schema_version: SCHEMA_VERSION,
         tool: Tool::default(),
@@ -33,7 +48,8 @@ pub fn build_report(loaded: &Loaded, opts: &AnalyzeOptions) -> Result<Report> {
         },
         data_quality: loaded.quality.clone(),
         summary: summarize(election),
-        methods: vec!["summary"],
+        methods,
+        digits,
     })
 }
 
@@ -59,13 +75,62 @@ pub fn write_outputs(loaded: &Loaded, report: &Report, dir: &Path) -> Result<()>
     let mut df = stations::station_frame(election).map_err(|e| Error::output(dir, e))?;
     crate::io::write::write_frame(&mut df, &dir.join("stations.csv"))?;
     crate::io::write::write_frame(&mut df, &dir.join("stations.parquet"))?;
-    let hist = &report.summary.turnout_distribution.histogram;
-    plots::turnout_histogram_files(
-        hist,
-        "Turnout distribution",
-        &plots_dir.join("turnout_histogram"),
-    )?;
-    let svg = plots::turnout_histogram_svg(hist, "Turnout distribution")?;
-    write("report.html", &html::render(report, &svg))?;
+    let turnout = plots::TurnoutFigure {
+        histogram: &report.summary.turnout_distribution.histogram,
+        title: "Turnout distribution",
+    };
+    plots::figure_files(&turnout, &plots_dir.join("turnout_histogram"))?;
+    let mut figures = html::Figures {
+        turnout: plots::figure_svg(&turnout)?,
+        digits: Vec::new(),
+    };
+    if let Some(d) = &report.digits {
+        for (stem, fig) in digit_figures(d, &report.summary.winner) {
+            plots::figure_files(&fig, &plots_dir.join(&stem))?;
+            figures.digits.push((stem, plots::figure_svg(&fig)?));
+        }
+    }
+    write("report.html", &html::render(report, &figures))?;
     Ok(())
+}
+
+/// The digit plots of the report: each test on the winner's national counts.
+fn digit_figures<'a>(
+    d: &'a digits::DigitsFinding,
+    winner: &str,
+) -> Vec<(String, plots::DigitFigure<'a>)> {
+    d.results
+        .iter()
+        .filter(|r| r.region == digits::ALL_REGIONS && r.column == winner)
+        .filter(|r| r.column_role == digits::ColumnRole::Contestant && r.n > 0)
+        .filter_map(|r| {
+            let info = d.tests.iter().find(|t| t.test == r.test)?;
+            let p = r
+                .p_value
+                .map_or("insufficient data".to_string(), |p| format!("p = {p:.3}"));
+            Some((
+                format!("digits_{}", r.test.name()),
+                plots::DigitFigure {
+                    title: format!("{}: {} (n = {}, {p})", r.test.name(), r.column, r.n),
+                    x_desc: x_desc(r.test),
+                    categories: &info.categories,
+                    observed: &r.observed_frequencies,
+                    expected: &r.expected_frequencies,
+                    n: r.n,
+                },
+            ))
+        })
+        .collect()
+}
+
+fn x_desc(t: digits::DigitTest) -> &'static str {
+    use digits::DigitTest::*;
+    match t {
+        FirstDigit => "first digit",
+        SecondDigit => "second digit",
+        LastDigit => "last digit",
+        LastTwoDigits => "last two digits",
+        ZeroFive => "last digit",
+        DigitPairs => "last two digits form a pair that is",
+    }
 }

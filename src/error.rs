@@ -34,6 +34,9 @@ pub enum Error {
     /// An output could not be written.
     #[error("{path}: cannot write: {message}")]
     Output { path: String, message: String },
+    /// An analysis option is out of its domain.
+    #[error("invalid option: {0}")]
+    Options(String),
 }
 
 impl Error {

@@ -143,16 +143,29 @@ fn electorates_are_heavy_tailed_around_the_median() {
     assert!(e.iter().all(|&x| (20..=5000).contains(&x)));
     assert!(*e.iter().min().unwrap() < 150, "small rural stations exist");
     assert!(*e.iter().max().unwrap() > 4000, "large stations exist");
-    // The share of stations below the median is 1/2 (rounding and clamping
-    // do not move the median of a log-normal with median 1000).
+    // ln N ~ N(ln m, σ) truncated to the values that round into [20, 5000]:
+    // the share below the median m is ½ / P(19.5 ≤ N < 5000.5), not ½.
+    let sd = p.electorate_log_sd;
+    let std = statrs::distribution::Normal::standard();
+    use statrs::distribution::ContinuousCDF;
+    let z_of = |x: f64| (x / p.electorate_median).ln() / sd;
+    let (lo, hi) = (std.cdf(z_of(19.5)), std.cdf(z_of(5000.5)));
+    let kept = hi - lo;
     let below = e
         .iter()
         .filter(|&&x| (x as f64) < p.electorate_median)
         .count() as f64;
     let n = e.len() as f64;
-    close("share below the median", below / n, 0.5, (0.25 / n).sqrt());
-    // log-sd of the electorate, away from the clamps: compare the interquartile
-    // range of ln N with 2·0.6745·σ (normal quantiles), SE by the delta method
+    let want = (0.5 - lo) / kept;
+    close(
+        "share below the median",
+        below / n,
+        want,
+        (want * (1.0 - want) / n).sqrt(),
+    );
+    // log-sd of the electorate: compare the interquartile range of ln N with
+    // σ·(z₇₅ − z₂₅), the truncated normal's quartiles zₚ = Φ⁻¹(lo + p·kept)
+    // (close to ±0.6745), SE by the delta method
     // for sample quantiles: var(q̂_p) = p(1−p)/(n f²), cov(q̂_p, q̂_r) = p(1−r)/(n f_p f_r)
     // for p < r; with f = φ(z)/σ at both quartiles, var(q̂_.75 − q̂_.25) = σ²·(2·3/16 − 2/16)/(n φ²) = σ²/(4nφ²).
     let mut l: Vec<f64> = e.iter().map(|&x| (x as f64).ln()).collect();
@@ -160,12 +173,16 @@ fn electorates_are_heavy_tailed_around_the_median() {
     let q = |p: f64| l[((n - 1.0) * p).round() as usize];
     let z = 0.674_489_75_f64;
     let phi = (-z * z / 2.0).exp() / (2.0 * std::f64::consts::PI).sqrt();
-    let se_iqr = p.electorate_log_sd / (2.0 * phi * n.sqrt());
+    let se_iqr = sd / (2.0 * phi * n.sqrt());
+    let (z25, z75) = (
+        std.inverse_cdf(lo + 0.25 * kept),
+        std.inverse_cdf(lo + 0.75 * kept),
+    );
     // Rounding to integers adds at most 0.5/N to a log; negligible above 100 voters.
     close(
         "interquartile range of ln N",
         q(0.75) - q(0.25),
-        2.0 * z * p.electorate_log_sd,
+        sd * (z75 - z25),
         se_iqr,
     );
 }

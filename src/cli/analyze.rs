@@ -1,6 +1,7 @@
-//! `escrutinio analyze FILE [--schema S] [--out DIR] [--seed S] [--invalid-rows exclude|fail]`
+//! `escrutinio analyze FILE [--schema S] [--out DIR] [--seed S] [--invalid-rows exclude|fail]
+//!                      [--no-digits] [digit options, as `escrutinio digits`]`
 //!
-//! Loads and validates FILE, runs the analysis and writes into DIR (default
+//! Loads and validates FILE, runs the analysis (summary, digit tests) and writes into DIR (default
 //! `out/`): `report.json` (the contract), `stations.csv`, `stations.parquet`,
 //! `report.html` (self-contained) and `plots/`. Exit code 0 on success, 1 when
 //! `--invalid-rows fail` meets an invalid row (or no valid row remains), 2 on
@@ -27,6 +28,11 @@ pub struct Args {
     /// What to do with invalid rows.
     #[arg(long, value_enum, default_value_t = InvalidRows::Exclude)]
     pub invalid_rows: InvalidRows,
+    /// Skip the digit tests.
+    #[arg(long)]
+    pub no_digits: bool,
+    #[command(flatten)]
+    pub digits: super::digits::DigitArgs,
 }
 
 pub fn run(a: Args) -> escrutinio::Result<i32> {
@@ -36,6 +42,11 @@ pub fn run(a: Args) -> escrutinio::Result<i32> {
         out_dir: a.out,
         seed: a.seed,
         invalid_rows: a.invalid_rows,
+        digits: if a.no_digits {
+            None
+        } else {
+            Some(a.digits.options(a.seed)?)
+        },
     };
     let r = analyze(&opts)?;
     let q = &r.data_quality;
@@ -56,6 +67,9 @@ pub fn run(a: Args) -> escrutinio::Result<i32> {
         "rows: {} read, {} used, {} excluded as invalid, {} filtered, {} kept with findings",
         q.rows_read, q.rows_used, q.rows_excluded_invalid, q.rows_excluded_filtered, q.rows_flagged
     );
+    if let Some(d) = &r.digits {
+        println!("digits: {}", d.verdict);
+    }
     println!("report: {}", opts.out_dir.join("report.html").display());
     Ok(0)
 }

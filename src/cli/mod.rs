@@ -1,6 +1,7 @@
 //! Subcommands, one per file; each `run` only wires options to library calls.
 
 mod analyze;
+mod digits;
 mod simulate;
 mod validate;
 
@@ -23,6 +24,8 @@ pub enum Command {
     Simulate(simulate::Args),
     /// Load, validate and analyse an election; write report.json, stations.csv/.parquet, report.html.
     Analyze(analyze::Args),
+    /// Digit tests (Benford 1st/2nd digit, last digits, 0/5, pairs) printed as a table.
+    Digits(digits::Args),
 }
 
 pub fn run(cli: Cli) -> escrutinio::Result<i32> {
@@ -30,5 +33,6 @@ pub fn run(cli: Cli) -> escrutinio::Result<i32> {
         Command::Validate(a) => validate::run(a),
         Command::Simulate(a) => simulate::run(a),
         Command::Analyze(a) => analyze::run(a),
+        Command::Digits(a) => digits::run(a),
     }
 }

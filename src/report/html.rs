@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use super::json::Report;
 use crate::io::validate::Severity;
+use crate::methods::digits::{DigitResult, DigitsFinding, Status, ALL_REGIONS};
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(s: &str) -> String {
@@ -47,8 +48,142 @@ table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:
 th{background:#f0f0f0}td.l,th.l{text-align:left}.note{background:#fff8e0;border-left:4px solid #e0a000;padding:.5em 1em}\
 code{background:#f4f4f4;padding:0 3px}";
 
-/// Renders the report page. `turnout_svg` is the inline turnout histogram.
-pub fn render(r: &Report, turnout_svg: &str) -> String {
+/// The inline SVG figures of the page (drawn by `report::plots`).
+#[derive(Debug, Default, Clone)]
+pub struct Figures {
+    pub turnout: String,
+    /// (file stem under `plots/`, SVG) of each digit figure.
+    pub digits: Vec<(String, String)>,
+}
+
+fn num(x: Option<f64>, digits: usize) -> String {
+    match x {
+        Some(v) if v.is_finite() => format!("{v:.digits$}"),
+        _ => "—".into(),
+    }
+}
+
+fn p_value(x: Option<f64>) -> String {
+    match x {
+        Some(v) if v.is_finite() && v < 1e-4 => format!("{v:.1e}"),
+        Some(v) if v.is_finite() => format!("{v:.4}"),
+        _ => "—".into(),
+    }
+}
+
+fn digits_section(h: &mut String, d: &DigitsFinding, figures: &Figures) {
+    h.push_str("<h2>Digit tests</h2>\n");
+    let _ = writeln!(h, "<p><strong>{}</strong></p>", escape(&d.verdict));
+    h.push_str("<div class=\"note\"><p>Read these with care:</p><ul>");
+    for c in &d.caveats {
+        let _ = write!(h, "<li>{}</li>", escape(c));
+    }
+    h.push_str("</ul></div>\n");
+    let _ = writeln!(
+        h,
+        "<p>Pearson X² against each law with asymptotic χ² p-values; q-values are Benjamini–Hochberg adjusted within each test across columns and regions; \
+         mean intervals are {:.0} % percentile bootstrap intervals ({} replicates, seed {}). Significance level {} on q.</p>",
+        100.0 * d.options.confidence_level,
+        d.options.bootstrap_replicates,
+        d.options.seed,
+        d.options.alpha
+    );
+    h.push_str("<table><tr><th class=\"l\">test</th><th>min count</th><th>results</th><th>insufficient data</th><th>significant (q)</th><th class=\"l\">reference</th></tr>\n");
+    for t in &d.tests {
+        let _ = writeln!(
+            h,
+            "<tr><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"l\"><small>{}</small></td></tr>",
+            t.test.name(),
+            t.min_count,
+            t.results,
+            t.insufficient_data,
+            t.significant,
+            escape(t.reference)
+        );
+    }
+    h.push_str("</table>\n<h3>All stations</h3>\n<table><tr><th class=\"l\">test</th><th class=\"l\">column</th><th>n</th><th>excluded</th><th>X²</th><th>df</th><th>p</th><th>q</th><th>mean</th><th>expected</th><th>interval</th><th>MAD</th><th class=\"l\">conformity</th></tr>\n");
+    let row = |h: &mut String, r: &DigitResult| {
+        let (mean, expected, ci) = match &r.mean {
+            Some(m) => (
+                format!("{:.4}", m.observed),
+                format!("{:.4}", m.expected),
+                match (m.ci_low, m.ci_high) {
+                    (Some(a), Some(b)) => format!("[{a:.4}, {b:.4}]"),
+                    _ => "—".into(),
+                },
+            ),
+            None => ("—".into(), "—".into(), "—".into()),
+        };
+        let flag = r.q_value.is_some_and(|q| q <= d.options.alpha);
+        let _ = writeln!(
+            h,
+            "<tr{}><td class=\"l\">{}</td><td class=\"l\">{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"l\">{}</td></tr>",
+            if flag { " style=\"background:#fde8e8\"" } else { "" },
+            r.test.name(),
+            escape(&r.column),
+            if r.region == ALL_REGIONS { String::new() } else { format!(" — {}", escape(&r.region)) },
+            r.n,
+            r.n_excluded,
+            num(r.statistic, 2),
+            r.df,
+            p_value(r.p_value),
+            p_value(r.q_value),
+            mean,
+            expected,
+            ci,
+            num(r.mad, 4),
+            r.mad_conformity
+                .map(|c| format!("{c:?}").to_lowercase())
+                .unwrap_or_else(|| if r.status == Status::InsufficientData { "insufficient data".into() } else { "—".into() })
+        );
+    };
+    for r in d.results.iter().filter(|r| r.region == ALL_REGIONS) {
+        row(h, r);
+    }
+    h.push_str("</table>\n");
+    let mut regional: Vec<&DigitResult> = d
+        .results
+        .iter()
+        .filter(|r| r.region != ALL_REGIONS && r.q_value.is_some_and(|q| q <= d.options.alpha))
+        .collect();
+    regional.sort_by(|a, b| {
+        a.q_value
+            .unwrap_or(1.0)
+            .total_cmp(&b.q_value.unwrap_or(1.0))
+    });
+    let shown = regional.len().min(30);
+    let _ = writeln!(
+        h,
+        "<h3>Regions</h3>\n<p>{} regional results are significant at q ≤ {}{}.</p>",
+        regional.len(),
+        d.options.alpha,
+        if shown > 0 {
+            format!("; the {shown} smallest q-values")
+        } else {
+            String::new()
+        }
+    );
+    if shown > 0 {
+        h.push_str("<table><tr><th class=\"l\">test</th><th class=\"l\">column — region</th><th>n</th><th>excluded</th><th>X²</th><th>df</th><th>p</th><th>q</th><th>mean</th><th>expected</th><th>interval</th><th>MAD</th><th class=\"l\">conformity</th></tr>\n");
+        for r in &regional[..shown] {
+            row(h, r);
+        }
+        h.push_str("</table>\n");
+    }
+    if !figures.digits.is_empty() {
+        h.push_str("<h3>The winner's digits</h3>\n<p>Grey bars: expected frequency; whiskers: pointwise 95 % acceptance interval; dots: observed (red outside the interval).</p>\n");
+        for (stem, svg) in &figures.digits {
+            let _ = write!(
+                h,
+                "<figure style=\"display:inline-block;margin:0\">{svg}<figcaption><small><code>plots/{}.png</code>, <code>.svg</code></small></figcaption></figure>\n",
+                escape(stem)
+            );
+        }
+    }
+}
+
+/// Renders the report page with its inline figures.
+pub fn render(r: &Report, figures: &Figures) -> String {
     let s = &r.summary;
     let q = &r.data_quality;
     let mut h = String::new();
@@ -70,8 +205,8 @@ pub fn render(r: &Report, turnout_svg: &str) -> String {
     let _ = writeln!(
         h,
         "<p class=\"note\">This report describes the election and the quality of its data. \
-         Methods run: {}. It does not yet test for fraud: digit tests, turnout/vote-share \
-         fingerprints and hourly participation tests are separate sections that appear here when they run.</p>",
+         Methods run: {}. Turnout/vote-share fingerprints and hourly participation tests are \
+         separate sections that appear here when they run.</p>",
         escape(&r.methods.join(", "))
     );
     h.push_str("<h2>Summary</h2>\n<table>\n");
@@ -127,9 +262,12 @@ pub fn render(r: &Report, turnout_svg: &str) -> String {
         d.stations_above_100
     );
     h.push_str("<figure>");
-    h.push_str(turnout_svg);
+    h.push_str(&figures.turnout);
     h.push_str("<figcaption>Stations per 1-point turnout bin (also <code>plots/turnout_histogram.png</code> and <code>.svg</code>).</figcaption></figure>\n");
 
+    if let Some(d) = &r.digits {
+        digits_section(&mut h, d, figures);
+    }
     h.push_str("<h2>Data quality</h2>\n");
     let _ = writeln!(
         h,

@@ -8,11 +8,12 @@ use crate::io::load::SchemaInfo;
 use crate::io::table::FileInfo;
 use crate::io::validate::DataQuality;
 use crate::io::InvalidRows;
+use crate::methods::digits::DigitsFinding;
 use crate::methods::summary::Summary;
 
 /// Version of the `report.json` / `stations.*` layout (semantic versioning:
 /// a major bump removes or renames fields, a minor bump adds them).
-pub const SCHEMA_VERSION: &str = "1.0.0";
+pub const SCHEMA_VERSION: &str = "1.1.0";
 
 /// The tool that wrote the report.
 #[derive(Debug, Clone, Serialize)]
@@ -47,16 +48,91 @@ pub struct Report {
     pub options: RunOptions,
     pub data_quality: DataQuality,
     pub summary: Summary,
-    /// Method families that ran, in order (later versions add `digits`,
-    /// `fingerprint`, `hourly`, ... each with a section of its own).
+    /// Method families that ran, in order (`summary`, `digits`; later
+    /// versions add `fingerprint`, `hourly`, ... each with a section of its own).
     pub methods: Vec<&'static str>,
+    /// Digit tests (absent when they did not run); since schema 1.1.0.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digits: Option<DigitsFinding>,
 }
 
 impl Report {
     /// Pretty-printed JSON with a trailing newline.
     pub fn to_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).expect("report serialises");
+        let s = serde_json::to_string_pretty(self).expect("report serialises");
+        let mut s = inline_scalar_arrays(&s);
         s.push('\n');
         s
+    }
+}
+
+/// Puts every array of scalars of pretty-printed JSON on one line (a
+/// 100-digit frequency vector takes one line, not 100). Works on
+/// serde_json's pretty output, where strings never hold a raw newline and
+/// every array element that is an object or array opens a line ending in
+/// `{` or `[`.
+pub fn inline_scalar_arrays(pretty: &str) -> String {
+    let lines: Vec<&str> = pretty.lines().collect();
+    let mut out = String::with_capacity(pretty.len());
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        if line.ends_with('[') {
+            let indent = line.len() - line.trim_start().len();
+            // Find the closing bracket at the same indentation.
+            let mut j = i + 1;
+            let mut scalar = true;
+            while j < lines.len() {
+                let l = lines[j];
+                let t = l.trim_start();
+                let ind = l.len() - t.len();
+                if ind == indent && (t == "]" || t == "],") {
+                    break;
+                }
+                if t.ends_with('{') || t.ends_with('[') {
+                    scalar = false;
+                }
+                j += 1;
+            }
+            if scalar && j < lines.len() {
+                out.push_str(line);
+                for (k, l) in lines[i + 1..j].iter().enumerate() {
+                    if k > 0 {
+                        out.push(' ');
+                    }
+                    out.push_str(l.trim());
+                }
+                out.push_str(lines[j].trim());
+                out.push('\n');
+                i = j + 1;
+                continue;
+            }
+        }
+        out.push_str(line);
+        out.push('\n');
+        i += 1;
+    }
+    out.pop();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::inline_scalar_arrays;
+
+    #[test]
+    fn scalar_arrays_go_on_one_line_and_stay_valid_json() {
+        let v = serde_json::json!({
+            "a": [1, 2.5, "x, y", null],
+            "b": [{"c": [3, 4]}, {"d": []}],
+            "e": [[1, 2], [3]],
+            "f": "[not an array"
+        });
+        let pretty = serde_json::to_string_pretty(&v).unwrap();
+        let out = inline_scalar_arrays(&pretty);
+        let back: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(back, v);
+        assert!(out.contains("\"a\": [1, 2.5, \"x, y\", null]"), "{out}");
+        assert!(out.contains("\"c\": [3, 4]"), "{out}");
     }
 }

@@ -24,6 +24,7 @@
 //! proportional ballot stuffing. Never read them alone.
 
 pub mod laws;
+pub mod shape;
 pub mod tally;
 
 use rayon::prelude::*;
@@ -196,15 +197,30 @@ pub struct DigitResult {
     pub statistic: Option<f64>,
     pub df: u32,
     pub p_value: Option<f64>,
-    /// Benjamini–Hochberg q-value among the results of the same test.
+    /// Benjamini–Hochberg q-value among the reliable results of the same
+    /// test (`null` for unreliable or insufficient results).
     pub q_value: Option<f64>,
     pub g_statistic: Option<f64>,
     pub g_p_value: Option<f64>,
     pub mean: Option<DigitMean>,
     pub mad: Option<f64>,
     pub mad_conformity: Option<Conformity>,
+    /// Last-digit family only: the noncentrality λ that the shape of the
+    /// count distribution alone adds to X², and the probability that the
+    /// test rejects at 0.05 from it alone (see [`shape`]).
+    pub shape_noncentrality: Option<f64>,
+    pub shape_rejection_rate: Option<f64>,
+    /// False when the test's law is not expected to hold for these counts
+    /// even without fraud: a last-digit-family test whose shape rejection
+    /// rate exceeds 0.10 (twice the nominal 0.05), or a first-digit test on
+    /// counts spanning fewer than three decades. Unreliable results keep
+    /// their p-values but do not enter the verdict.
+    pub reliable: bool,
     pub warnings: Vec<String>,
 }
+
+/// Shape rejection rate above which a last-digit-family result is unreliable.
+pub const SHAPE_REJECTION_LIMIT: f64 = 0.10;
 
 /// What a test is, for the report reader.
 #[derive(Debug, Clone, Serialize)]
@@ -336,10 +352,11 @@ pub fn analyse(e: &Election, opts: &DigitsOptions) -> Result<DigitsFinding, Stri
             evaluate(t, &cols[ci], label, tally, opts)
         })
         .collect();
-    // Benjamini–Hochberg within each test.
+    // Benjamini–Hochberg within each test, over its reliable results (an
+    // unreliable result's small p-value would otherwise lower everyone's q).
     for &t in &opts.tests {
         let idx: Vec<usize> = (0..results.len())
-            .filter(|&i| results[i].test == t)
+            .filter(|&i| results[i].test == t && results[i].reliable)
             .collect();
         let p: Vec<f64> = idx
             .iter()
@@ -453,6 +470,9 @@ pub fn evaluate_counts(
         mean: None,
         mad: None,
         mad_conformity: None,
+        shape_noncentrality: None,
+        shape_rejection_rate: None,
+        reliable: true,
         warnings: Vec::new(),
         observed_counts: counts,
     };
@@ -515,6 +535,7 @@ fn evaluate(
     if t == DigitTest::FirstDigit && r.n > 0 {
         if let Some((lo, hi)) = central_decades(&tally.decades) {
             if hi - lo < 2 {
+                r.reliable = false;
                 r.warnings.push(format!(
                     "the central 90% of counts lie between 10^{lo} and 10^{}: fewer than three orders of magnitude, where Benford's first-digit law is not expected to hold",
                     hi + 1
@@ -522,7 +543,57 @@ fn evaluate(
             }
         }
     }
+    if let Some(p) = shape_law(t, tally, &opts.eligibility, r.n) {
+        let (lambda, rate) = shape::shape_bias(&p, &r.expected_frequencies, r.n, 0.05);
+        r.shape_noncentrality = Some(lambda);
+        r.shape_rejection_rate = Some(rate);
+        if r.status == Status::Ok && rate > SHAPE_REJECTION_LIMIT {
+            r.reliable = false;
+            r.warnings.push(format!(
+                "counts too small for uniform {}: the shape of their distribution alone makes this test reject at 0.05 with probability {rate:.2}",
+                match t {
+                    DigitTest::LastTwoDigits | DigitTest::DigitPairs => "last two digits",
+                    _ => "last digits",
+                }
+            ));
+        }
+    }
     r
+}
+
+/// The frequencies the count distribution's shape implies, for the
+/// last-digit family (`None` for the Benford tests).
+fn shape_law(t: DigitTest, tally: &DigitTally, e: &Eligibility, n: u64) -> Option<Vec<f64>> {
+    let uniform10 = [0.1; 10];
+    let last = || {
+        shape::shape_frequencies(&tally.win_last, 10, e.last_digit, n, &uniform10, |x| {
+            (x % 10) as usize
+        })
+    };
+    match t {
+        DigitTest::FirstDigit | DigitTest::SecondDigit => None,
+        DigitTest::LastDigit => Some(last()),
+        DigitTest::ZeroFive => {
+            let p = last();
+            Some(vec![p[0] + p[5], 1.0 - p[0] - p[5]])
+        }
+        DigitTest::LastTwoDigits => Some(shape::shape_frequencies(
+            &tally.win_last_two,
+            100,
+            e.last_two_digits,
+            n,
+            &[0.01; 100],
+            |x| (x % 100) as usize,
+        )),
+        DigitTest::DigitPairs => Some(shape::shape_frequencies(
+            &tally.win_pairs,
+            10,
+            e.digit_pairs,
+            n,
+            &t.expected(),
+            |x| laws::pair_class(x % 100),
+        )),
+    }
 }
 
 fn role_name(r: ColumnRole) -> &'static str {
@@ -556,10 +627,12 @@ fn central_decades(decades: &[u64; 20]) -> Option<(usize, usize)> {
 }
 
 fn verdict(results: &[DigitResult], alpha: f64) -> String {
-    let national: Vec<&DigitResult> = results
+    let all: Vec<&DigitResult> = results
         .iter()
         .filter(|r| r.region == ALL_REGIONS && r.status == Status::Ok)
         .collect();
+    let unreliable = all.iter().filter(|r| !r.reliable).count();
+    let national: Vec<&DigitResult> = all.into_iter().filter(|r| r.reliable).collect();
     let flagged: Vec<String> = national
         .iter()
         .filter(|r| r.q_value.is_some_and(|q| q <= alpha))
@@ -590,6 +663,11 @@ fn verdict(results: &[DigitResult], alpha: f64) -> String {
     s.push_str(&format!(
         " Benford first/second-digit tests reject {benford} national results at q ≤ {alpha}; these laws need not hold for clean station counts, so such rejections are weak evidence."
     ));
+    if unreliable > 0 {
+        s.push_str(&format!(
+            " {unreliable} national results are set aside as unreliable (counts too small or too narrow for the tested law; see their warnings)."
+        ));
+    }
     s
 }
 

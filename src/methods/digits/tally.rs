@@ -35,7 +35,19 @@ pub struct DigitTally {
     pub pairs: [u64; 3],
     /// Number of digits − 1 (the decade) of the counts in `first`.
     pub decades: [u64; 20],
+    /// Counts in `last`, by window of 10 (x / 10 < [`WINDOWS`]): the count
+    /// distribution's shape at the scale of the last digit.
+    pub win_last: [u64; WINDOWS],
+    /// Counts in `last_two`, by window of 100.
+    pub win_last_two: [u64; WINDOWS],
+    /// Counts in `pairs`, by window of 10 (a pair's class depends on both
+    /// digits, so the shape matters at the scale of 10).
+    pub win_pairs: [u64; WINDOWS],
 }
+
+/// Windows kept of the count distribution (counts beyond 10·WINDOWS, resp.
+/// 100·WINDOWS, are so large that the distribution is flat at digit scale).
+pub const WINDOWS: usize = 200;
 
 impl Default for DigitTally {
     fn default() -> Self {
@@ -47,6 +59,9 @@ impl Default for DigitTally {
             last_two: [0; 100],
             pairs: [0; 3],
             decades: [0; 20],
+            win_last: [0; WINDOWS],
+            win_last_two: [0; WINDOWS],
+            win_pairs: [0; WINDOWS],
         }
     }
 }
@@ -81,13 +96,23 @@ impl DigitTally {
         }
         if x >= e.last_digit {
             self.last[(x % 10) as usize] += 1;
+            if x < 10 * WINDOWS as u64 {
+                self.win_last[(x / 10) as usize] += 1;
+            }
         }
         let l2 = x % 100;
+        let w100 = x / 100;
         if x >= e.last_two_digits {
             self.last_two[l2 as usize] += 1;
+            if w100 < WINDOWS as u64 {
+                self.win_last_two[w100 as usize] += 1;
+            }
         }
         if x >= e.digit_pairs {
             self.pairs[pair_class(l2)] += 1;
+            if x < 10 * WINDOWS as u64 {
+                self.win_pairs[(x / 10) as usize] += 1;
+            }
         }
     }
 
@@ -101,6 +126,9 @@ impl DigitTally {
         add(&mut self.last_two, &o.last_two);
         add(&mut self.pairs, &o.pairs);
         add(&mut self.decades, &o.decades);
+        add(&mut self.win_last, &o.win_last);
+        add(&mut self.win_last_two, &o.win_last_two);
+        add(&mut self.win_pairs, &o.win_pairs);
     }
 }
 
