@@ -19,6 +19,9 @@ to 1e-9 relative. Run it again after changing the inputs:
 benford_py multiplies inputs by 10**decimals: decimals=0 keeps the integers.
 sign='pos' keeps positive counts (zeros have no first digit). benford_py keeps
 counts >= 10 for SD and >= 1000 for L2D, the thresholds the Rust test uses.
+Note: benford_py 0.5.0 gives each last-two-digit pair the probability 1/99
+(the column sums to 1.0101), not 1/100; the Rust test shows that this constant
+explains the whole L2D difference, and escrutinio keeps 1/100.
 """
 import csv
 import gzip

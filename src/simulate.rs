@@ -430,6 +430,41 @@ impl Truth<'_> {
 }
 
 impl Simulation {
+    /// The simulated election as a validated [`crate::Election`] (what
+    /// loading its CSV would give, without the file), the first contestant
+    /// the winner.
+    pub fn to_election(&self) -> Result<crate::Election, String> {
+        use crate::election::{Contestant, ElectionParts, Level};
+        let st = &self.stations;
+        let col = |f: &dyn Fn(&SimStation) -> u64| st.iter().map(f).collect::<Vec<u64>>();
+        crate::Election::new(ElectionParts {
+            name: "simulation".into(),
+            stations: st.iter().map(|s| s.station.clone()).collect(),
+            source_rows: (1..=st.len()).collect(),
+            levels: vec![Level::from_labels(
+                "region",
+                st.iter().map(|s| s.region.as_str()),
+            )],
+            electorate: col(&|s| s.electorate),
+            ballots: col(&|s| s.ballots),
+            valid: Some(col(&|s| s.valid)),
+            invalid: Some(col(&|s| s.invalid)),
+            contestants: self
+                .contestants
+                .iter()
+                .enumerate()
+                .map(|(k, c)| Contestant {
+                    column: c.clone(),
+                    name: c.clone(),
+                    votes: col(&|s| s.votes[k]),
+                })
+                .collect(),
+            winner: self.contestants.first().cloned(),
+            quality_flags: vec![0; st.len()],
+            ..ElectionParts::default()
+        })
+    }
+
     pub fn truth(&self) -> Truth<'_> {
         let count = |c: FraudClass| self.stations.iter().filter(|s| s.fraud == c).count();
         Truth {

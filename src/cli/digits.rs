@@ -108,16 +108,23 @@ pub fn run(a: Args) -> escrutinio::Result<i32> {
     let f = digits::analyse(election, &opts).map_err(escrutinio::Error::Options)?;
     if a.json {
         let s = serde_json::to_string_pretty(&f).expect("finding serialises");
-        println!("{}", escrutinio::report::json::inline_scalar_arrays(&s));
+        emit(&format!(
+            "{}\n",
+            escrutinio::report::json::inline_scalar_arrays(&s)
+        ));
         return Ok(0);
     }
-    println!(
+    let mut out = String::new();
+    use std::fmt::Write as _;
+    let _ = writeln!(
+        out,
         "{}: {} stations, {} rows excluded as invalid",
         election.name,
         election.stations.len(),
         loaded.quality.rows_excluded_invalid
     );
-    println!(
+    let _ = writeln!(
+        out,
         "{:<16} {:<28} {:<14} {:>7} {:>6} {:>10} {:>3} {:>9} {:>9} {:>8} {:>8} {:>19} {:>7} {}",
         "test",
         "column",
@@ -166,7 +173,8 @@ pub fn run(a: Args) -> escrutinio::Result<i32> {
             (_, Some(c)) => format!("{c:?}").to_lowercase(),
             _ => String::new(),
         };
-        println!(
+        let _ = writeln!(
+            out,
             "{:<16} {:<28} {:<14} {:>7} {:>6} {:>10} {:>3} {:>9} {:>9} {:>8} {:>8} {:>19} {:>7} {}",
             r.test.name(),
             truncate(&r.column, 28),
@@ -184,11 +192,18 @@ pub fn run(a: Args) -> escrutinio::Result<i32> {
             conf
         );
     }
-    println!("\n{}", f.verdict);
+    let _ = writeln!(out, "\n{}", f.verdict);
     for c in &f.caveats {
-        println!("- {c}");
+        let _ = writeln!(out, "- {c}");
     }
+    emit(&out);
     Ok(0)
+}
+
+/// Writes to stdout; a closed pipe (`| head`) ends the output quietly.
+fn emit(s: &str) {
+    use std::io::Write as _;
+    let _ = std::io::stdout().lock().write_all(s.as_bytes());
 }
 
 fn truncate(s: &str, n: usize) -> String {

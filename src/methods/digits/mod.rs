@@ -56,7 +56,9 @@ pub struct Eligibility {
     /// Default 10 (a second digit needs two digits; Mebane 2006). At least 10.
     pub second_digit: u64,
     /// Default 10 (Beber & Scacco 2012 drop single-digit counts). Also used
-    /// by `zero_five`.
+    /// by `zero_five`. 0 includes zero counts, as the Election Forensics
+    /// Toolkit's last-digit mean does (it reproduces the toolkit's 4.4759 for
+    /// the leader in Russia 2011; `tests/digits.rs`).
     pub last_digit: u64,
     /// Default 100 (the two digits must not be the whole count; Beber &
     /// Scacco 2012, fn. 4, also drop two-digit counts). At least 10.
@@ -93,7 +95,7 @@ impl Eligibility {
         for (what, v, min) in [
             ("first_digit", self.first_digit, 1),
             ("second_digit", self.second_digit, 10),
-            ("last_digit", self.last_digit, 1),
+            ("last_digit", self.last_digit, 0),
             ("last_two_digits", self.last_two_digits, 10),
             ("digit_pairs", self.digit_pairs, 10),
         ] {
@@ -188,7 +190,8 @@ pub struct DigitResult {
     pub min_count: u64,
     /// Stations whose count is eligible.
     pub n: u64,
-    /// Stations in the scope whose count is not eligible (zero or below `min_count`).
+    /// Stations in the scope whose count is not eligible (below `min_count`,
+    /// or zero where the test needs a significant digit).
     pub n_excluded: u64,
     pub observed_counts: Vec<u64>,
     pub observed_frequencies: Vec<f64>,

@@ -84,6 +84,12 @@ impl DigitTally {
     pub fn add(&mut self, x: u64, e: &Eligibility) {
         self.stations += 1;
         if x == 0 {
+            // Zero has no significant digit; its last digit counts only
+            // when the last-digit threshold is 0.
+            if e.last_digit == 0 {
+                self.last[0] += 1;
+                self.win_last[0] += 1;
+            }
             return;
         }
         let d = x.ilog10() as usize;
