@@ -105,9 +105,12 @@ fn digit_figures<'a>(
         .filter(|r| r.column_role == digits::ColumnRole::Contestant && r.n > 0)
         .filter_map(|r| {
             let info = d.tests.iter().find(|t| t.test == r.test)?;
-            let p = r
+            let mut p = r
                 .p_value
                 .map_or("insufficient data".to_string(), |p| format!("p = {p:.3}"));
+            if !r.reliable {
+                p.push_str("; unreliable: counts too small for this law");
+            }
             Some((
                 format!("digits_{}", r.test.name()),
                 plots::DigitFigure {

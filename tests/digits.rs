@@ -477,3 +477,197 @@ fn reproduces_toolkit_last_digit_mean_for_russia_2011() {
     assert_eq!(n, 95_225);
     assert!((mean - 4.4759).abs() < 5e-5, "last-digit mean {mean}");
 }
+
+// ---- the command line ----
+
+fn run(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(common::bin())
+        .args(args)
+        .current_dir(common::root())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn digits_subcommand_prints_a_table_and_json() {
+    let out = run(&["digits", "data/sample/election.csv", "--bootstrap", "200"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("second_digit     winner"), "{text}");
+    assert!(
+        text.contains("Benford first/second-digit tests reject"),
+        "{text}"
+    );
+    let out = run(&[
+        "digits",
+        "data/sample/election.csv",
+        "--json",
+        "--tests",
+        "last_digit",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let results = v["results"].as_array().unwrap();
+    // 4 contestants + electorate, ballots, valid, invalid; all + 8 regions.
+    assert_eq!(results.len(), 8 * 9);
+    assert!(results.iter().all(|r| r["test"] == "last_digit"));
+}
+
+#[test]
+fn digits_subcommand_rejects_bad_options() {
+    for (args, needle) in [
+        (
+            vec!["--tests", "third_digit"],
+            "unknown digit test \"third_digit\"",
+        ),
+        (vec!["--min", "last_two_digits=5"], "at least 10"),
+        (vec!["--min", "last_digit"], "TEST=N"),
+        (vec!["--confidence", "1.5"], "confidence level"),
+    ] {
+        let mut a = vec!["digits", "data/sample/election.csv"];
+        a.extend(args);
+        let out = run(&a);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{a:?}: {err}");
+        assert!(err.contains(needle), "{a:?}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
+
+#[test]
+fn analyze_writes_the_digits_section_plots_and_html() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().to_str().unwrap();
+    let out = run(&[
+        "analyze",
+        "data/sample/election.csv",
+        "--out",
+        out_dir,
+        "--bootstrap",
+        "100",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
+            .unwrap();
+    assert_eq!(report["schema_version"], "1.1.0");
+    assert_eq!(report["methods"], serde_json::json!(["summary", "digits"]));
+    let d = &report["digits"];
+    assert_eq!(d["tests"].as_array().unwrap().len(), 6);
+    let r = d["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["test"] == "second_digit" && r["column"] == "winner" && r["region"] == "all")
+        .unwrap();
+    for field in [
+        "n",
+        "n_excluded",
+        "statistic",
+        "p_value",
+        "q_value",
+        "mad",
+        "mad_conformity",
+    ] {
+        assert!(!r[field].is_null(), "{field}");
+    }
+    assert!(r["mean"]["ci_low"].as_f64().unwrap() < r["mean"]["ci_high"].as_f64().unwrap());
+    for t in [
+        "first_digit",
+        "second_digit",
+        "last_digit",
+        "last_two_digits",
+        "zero_five",
+        "digit_pairs",
+    ] {
+        for ext in ["png", "svg"] {
+            assert!(
+                dir.path().join(format!("plots/digits_{t}.{ext}")).exists(),
+                "{t}.{ext}"
+            );
+        }
+    }
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert!(html.contains("<h2>Digit tests</h2>") && html.contains("Deckert"));
+    let out = run(&[
+        "analyze",
+        "data/sample/election.csv",
+        "--out",
+        out_dir,
+        "--no-digits",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
+            .unwrap();
+    assert!(report.get("digits").is_none());
+}
+
+#[test]
+fn clean_elections_raise_no_last_digit_flags_because_small_counts_are_set_aside() {
+    // Without the shape check, the small `invalid` counts (mean ≈ 9) would
+    // reject uniform last digits in every clean election. With it, they are
+    // marked unreliable, and the reliable national last-digit-family tests
+    // flag a clean election (some q ≤ 0.05) in at most 2 of 8 elections
+    // (BH keeps the familywise rate ≤ 0.05 under the global null; P(≥ 3 of
+    // 8) ≤ 0.006).
+    let mut flagged_elections = 0;
+    for seed in 0..8 {
+        let sim = simulate(&SimParams {
+            stations: 20_000,
+            seed: 300 + seed,
+            ..SimParams::default()
+        })
+        .unwrap();
+        let e = sim.to_election().unwrap();
+        let f = digits::analyse(
+            &e,
+            &DigitsOptions {
+                by_region: false,
+                ..no_bootstrap()
+            },
+        )
+        .unwrap();
+        let invalid = f
+            .results
+            .iter()
+            .find(|r| r.test == DigitTest::LastDigit && r.column == "invalid")
+            .unwrap();
+        assert!(
+            !invalid.reliable && invalid.p_value.unwrap() < 1e-6,
+            "{:?}",
+            invalid.p_value
+        );
+        let last_family = [
+            DigitTest::LastDigit,
+            DigitTest::LastTwoDigits,
+            DigitTest::ZeroFive,
+            DigitTest::DigitPairs,
+        ];
+        let flagged = f
+            .results
+            .iter()
+            .filter(|r| last_family.contains(&r.test) && r.q_value.is_some_and(|q| q <= 0.05))
+            .count();
+        flagged_elections += (flagged > 0) as u32;
+        assert!(
+            f.verdict.contains("No last-digit") || flagged > 0,
+            "{}",
+            f.verdict
+        );
+    }
+    assert!(
+        flagged_elections <= 2,
+        "{flagged_elections} of 8 clean elections flagged"
+    );
+}

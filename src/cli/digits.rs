@@ -125,7 +125,7 @@ pub fn run(a: Args) -> escrutinio::Result<i32> {
     );
     let _ = writeln!(
         out,
-        "{:<16} {:<28} {:<14} {:>7} {:>6} {:>10} {:>3} {:>9} {:>9} {:>8} {:>8} {:>19} {:>7} {}",
+        "{:<16} {:<28} {:<14} {:>7} {:>6} {:>10} {:>3} {:>9} {:>9} {:>8} {:>8} {:>19} {:>7} conformity",
         "test",
         "column",
         "region",
@@ -139,7 +139,6 @@ pub fn run(a: Args) -> escrutinio::Result<i32> {
         "expect",
         "interval",
         "MAD",
-        "conformity"
     );
     for r in f
         .results

@@ -173,9 +173,9 @@ fn digits_section(h: &mut String, d: &DigitsFinding, figures: &Figures) {
     if !figures.digits.is_empty() {
         h.push_str("<h3>The winner's digits</h3>\n<p>Grey bars: expected frequency; whiskers: pointwise 95 % acceptance interval; dots: observed (red outside the interval).</p>\n");
         for (stem, svg) in &figures.digits {
-            let _ = write!(
+            let _ = writeln!(
                 h,
-                "<figure style=\"display:inline-block;margin:0\">{svg}<figcaption><small><code>plots/{}.png</code>, <code>.svg</code></small></figcaption></figure>\n",
+                "<figure style=\"display:inline-block;margin:0\">{svg}<figcaption><small><code>plots/{}.png</code>, <code>.svg</code></small></figcaption></figure>",
                 escape(stem)
             );
         }

@@ -153,7 +153,7 @@ impl Figure for DigitFigure<'_> {
             .zip(self.expected)
             .map(|(&o, &e)| o.max(e + half(e)))
             .fold(0.0f64, f64::max)
-            * 1.1;
+            * 1.4; // headroom for the legend
         let mut chart = ChartBuilder::on(root)
             .caption(&self.title, ("sans-serif", 16))
             .margin(10)
@@ -172,7 +172,7 @@ impl Figure for DigitFigure<'_> {
                 if (x - i).abs() < 1e-6
                     && i >= 0.0
                     && (i as usize) < cats.len()
-                    && (i as usize) % step == 0
+                    && (i as usize).is_multiple_of(step)
                 {
                     cats[i as usize].clone()
                 } else {

@@ -59,8 +59,7 @@ pub fn shape_frequencies(
     };
     let last = windows.len() - 1;
     let mut in_windows = 0u64;
-    for m in 0..windows.len() {
-        let w = windows[m];
+    for (m, &w) in windows.iter().enumerate() {
         if w == 0 {
             continue;
         }

@@ -201,9 +201,9 @@ mod tests {
     fn powers_of_ten_and_u64_extremes() {
         let e = Eligibility::default();
         let mut t = DigitTally::default();
-        for k in 1..20 {
-            t.add(POW10[k], &e);
-            t.add(POW10[k] - 1, &e);
+        for p in &POW10[1..] {
+            t.add(*p, &e);
+            t.add(*p - 1, &e);
         }
         t.add(u64::MAX, &e); // 18446744073709551615
         assert_eq!(t.first[0], 20);
