@@ -10,21 +10,15 @@
 
 use std::time::Duration;
 
+mod common;
+
 use criterion::{criterion_group, criterion_main, Criterion};
 use escrutinio::methods::digits::{analyse, DigitsOptions};
-use escrutinio::simulate::{simulate, SimParams};
+use escrutinio::simulate::simulate;
 use escrutinio::stats::bootstrap::categorical_mean_interval;
 
 fn bench_digits(c: &mut Criterion) {
-    let params = SimParams {
-        stations: 1_000_000,
-        seed: 1,
-        regions: 80,
-        fraud_incremental: 0.05,
-        fraud_extreme: 0.01,
-        others: vec![0.3, 0.2, 0.12, 0.1, 0.08, 0.07, 0.06, 0.04, 0.03],
-        ..SimParams::default()
-    };
+    let params = common::million_stations();
     let election = simulate(&params)
         .expect("valid")
         .to_election()

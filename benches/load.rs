@@ -7,24 +7,17 @@
 use std::path::Path;
 use std::time::Duration;
 
+mod common;
+
 use criterion::{criterion_group, criterion_main, Criterion};
 use escrutinio::io::write::write_frame;
 use escrutinio::io::{load, InvalidRows};
-use escrutinio::simulate::{simulate, SimParams};
+use escrutinio::simulate::simulate;
 
 const STATIONS: usize = 1_000_000;
 
 fn write_election(dir: &Path) {
-    let params = SimParams {
-        stations: STATIONS,
-        seed: 1,
-        regions: 80,
-        fraud_incremental: 0.05,
-        fraud_extreme: 0.01,
-        // The winner plus nine others: ten contestants.
-        others: vec![0.3, 0.2, 0.12, 0.1, 0.08, 0.07, 0.06, 0.04, 0.03],
-        ..SimParams::default()
-    };
+    let params = common::million_stations();
     let sim = simulate(&params).expect("valid parameters");
     let mut df = sim.to_frame().expect("frame");
     write_frame(&mut df, &dir.join("election.csv")).expect("csv written");

@@ -20,10 +20,10 @@ use statrs::distribution::{Binomial as BinomialDist, DiscreteCDF};
 
 const ALPHA: f64 = 0.05;
 
-/// Central 99 % interval of the number of rejections among `runs` tests of
-/// exact level α: the 0.5 % and 99.5 % quantiles of Binomial(runs, α).
-fn interval_99(runs: u64) -> (u64, u64) {
-    let b = BinomialDist::new(ALPHA, runs).unwrap();
+/// Central 99 % interval of a Binomial(runs, p) count: its 0.5 % and
+/// 99.5 % quantiles (for rejections of a level-α test, p = α).
+fn interval_99(p: f64, runs: u64) -> (u64, u64) {
+    let b = BinomialDist::new(p, runs).unwrap();
     let lo = (0..=runs).find(|&k| b.cdf(k) >= 0.005).unwrap();
     let hi = (0..=runs).find(|&k| b.cdf(k) >= 0.995).unwrap();
     (lo, hi)
@@ -112,7 +112,7 @@ fn rejection_counts(t: DigitTest, runs: u64, n: usize, draw: fn(u64, usize) -> V
 
 fn assert_calibrated(t: DigitTest, draw: fn(u64, usize) -> Vec<u64>, has_mean: bool) {
     let runs = 1000;
-    let (lo, hi) = interval_99(runs);
+    let (lo, hi) = interval_99(ALPHA, runs);
     let r = rejection_counts(t, runs, 2000, draw);
     for (what, k) in [("Pearson X²", r.pearson), ("G", r.g)] {
         assert!(
@@ -187,9 +187,7 @@ fn bootstrap_interval_of_the_mean_covers_at_its_level() {
         let m = r.mean.unwrap();
         covered += (m.ci_low.unwrap() <= 4.5 && 4.5 <= m.ci_high.unwrap()) as u64;
     }
-    let b = BinomialDist::new(0.95, runs).unwrap();
-    let lo = (0..=runs).find(|&k| b.cdf(k) >= 0.005).unwrap();
-    let hi = (0..=runs).find(|&k| b.cdf(k) >= 0.995).unwrap();
+    let (lo, hi) = interval_99(0.95, runs);
     assert!(
         (lo..=hi).contains(&covered),
         "coverage {covered}/{runs}, 99% interval [{lo}, {hi}]"

@@ -10,7 +10,7 @@
 use std::path::PathBuf;
 
 use escrutinio::io::{load, InvalidRows};
-use escrutinio::methods::digits::{self, DigitTest, DigitsOptions, Status, ALL_REGIONS};
+use escrutinio::methods::digits::{self, DigitTest, DigitsOptions, ALL_REGIONS};
 
 /// Options of the digit tests, shared by `digits` and `analyze`.
 #[derive(Debug, Clone, clap::Args)]
@@ -125,7 +125,7 @@ pub fn run(a: Args) -> escrutinio::Result<i32> {
     );
     let _ = writeln!(
         out,
-        "{:<16} {:<28} {:<14} {:>7} {:>6} {:>10} {:>3} {:>9} {:>9} {:>8} {:>8} {:>19} {:>7} conformity",
+        "{:<16} {:<28} {:<14} {:>7} {:>6} {:>10} {:>3} {:>9} {:>9} {:>8} {:>8} {:>21} {:>7} conformity",
         "test",
         "column",
         "region",
@@ -156,25 +156,12 @@ pub fn run(a: Args) -> escrutinio::Result<i32> {
                 }
             })
         };
-        let (mean, exp, ci) = match &r.mean {
-            Some(m) => (
-                format!("{:.4}", m.observed),
-                format!("{:.4}", m.expected),
-                match (m.ci_low, m.ci_high) {
-                    (Some(lo), Some(hi)) => format!("[{lo:.3}, {hi:.3}]"),
-                    _ => "-".into(),
-                },
-            ),
-            None => ("-".into(), "-".into(), "-".into()),
-        };
-        let conf = match (r.status, r.mad_conformity) {
-            (Status::InsufficientData, _) => "insufficient data".to_string(),
-            (_, Some(c)) => format!("{c:?}").to_lowercase(),
-            _ => String::new(),
-        };
+        let [mean, exp, ci] = r.mean_cells("-");
+        let conf = r.conformity_label("");
+
         let _ = writeln!(
             out,
-            "{:<16} {:<28} {:<14} {:>7} {:>6} {:>10} {:>3} {:>9} {:>9} {:>8} {:>8} {:>19} {:>7} {}",
+            "{:<16} {:<28} {:<14} {:>7} {:>6} {:>10} {:>3} {:>9} {:>9} {:>8} {:>8} {:>21} {:>7} {}",
             r.test.name(),
             truncate(&r.column, 28),
             truncate(&r.region, 14),

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use super::json::Report;
 use crate::io::validate::Severity;
-use crate::methods::digits::{DigitResult, DigitsFinding, Status, ALL_REGIONS};
+use crate::methods::digits::{DigitResult, DigitsFinding, ALL_REGIONS};
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(s: &str) -> String {
@@ -103,17 +103,7 @@ fn digits_section(h: &mut String, d: &DigitsFinding, figures: &Figures) {
     }
     h.push_str("</table>\n<h3>All stations</h3>\n<table><tr><th class=\"l\">test</th><th class=\"l\">column</th><th>n</th><th>excluded</th><th>X²</th><th>df</th><th>p</th><th>q</th><th>mean</th><th>expected</th><th>interval</th><th>MAD</th><th class=\"l\">conformity</th></tr>\n");
     let row = |h: &mut String, r: &DigitResult| {
-        let (mean, expected, ci) = match &r.mean {
-            Some(m) => (
-                format!("{:.4}", m.observed),
-                format!("{:.4}", m.expected),
-                match (m.ci_low, m.ci_high) {
-                    (Some(a), Some(b)) => format!("[{a:.4}, {b:.4}]"),
-                    _ => "—".into(),
-                },
-            ),
-            None => ("—".into(), "—".into(), "—".into()),
-        };
+        let [mean, expected, ci] = r.mean_cells("—");
         let flag = r.q_value.is_some_and(|q| q <= d.options.alpha);
         let _ = writeln!(
             h,
@@ -132,9 +122,7 @@ fn digits_section(h: &mut String, d: &DigitsFinding, figures: &Figures) {
             expected,
             ci,
             num(r.mad, 4),
-            r.mad_conformity
-                .map(|c| format!("{c:?}").to_lowercase())
-                .unwrap_or_else(|| if r.status == Status::InsufficientData { "insufficient data".into() } else { "—".into() })
+            r.conformity_label("—")
         );
     };
     for r in d.results.iter().filter(|r| r.region == ALL_REGIONS) {

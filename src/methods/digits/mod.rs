@@ -222,6 +222,33 @@ pub struct DigitResult {
     pub warnings: Vec<String>,
 }
 
+impl DigitResult {
+    /// Display cells (mean, expected mean, interval), 4 decimals, `missing`
+    /// where undefined: one formatting for the CLI table and the HTML page.
+    pub fn mean_cells(&self, missing: &str) -> [String; 3] {
+        match &self.mean {
+            Some(m) => [
+                format!("{:.4}", m.observed),
+                format!("{:.4}", m.expected),
+                match (m.ci_low, m.ci_high) {
+                    (Some(lo), Some(hi)) => format!("[{lo:.4}, {hi:.4}]"),
+                    _ => missing.into(),
+                },
+            ],
+            None => [missing.into(), missing.into(), missing.into()],
+        }
+    }
+
+    /// Display label: the MAD conformity class, `insufficient data`, or `missing`.
+    pub fn conformity_label(&self, missing: &str) -> String {
+        match (self.status, self.mad_conformity) {
+            (Status::InsufficientData, _) => "insufficient data".into(),
+            (_, Some(c)) => format!("{c:?}").to_lowercase(),
+            _ => missing.into(),
+        }
+    }
+}
+
 /// Shape rejection rate above which a last-digit-family result is unreliable.
 pub const SHAPE_REJECTION_LIMIT: f64 = 0.10;
 
