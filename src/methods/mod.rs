@@ -3,4 +3,5 @@
 //! never read files and never draw.
 
 pub mod digits;
+pub mod integer_percent;
 pub mod summary;

@@ -1,0 +1,260 @@
+//! Integer-percentage peaks: too many stations whose turnout or leader's
+//! result is a whole percentage (Kobak, Shpilkin & Pshenichnikov 2016,
+//! *Annals of Applied Statistics* 10(1): 54–75, "Integer percentages as
+//! electoral falsification fingerprints").
+//!
+//! # Definitions (the paper's, `../shared/METHODS.md`)
+//! Stations are kept when valid + invalid > 0 and the electorate is at least
+//! 100, then when turnout ≤ 0.99 and the leader's result ≤ 0.99. Turnout
+//! p₂ = 100·issued/electorate, leader's result p₁ = 100·leader/(valid +
+//! invalid). A value is *integer* when |p − round(p)| ≤ 0.05, evaluated in
+//! f64 exactly like that.
+//!
+//! # Null (exact, no simulation)
+//! The paper resamples each station: leader′ ~ Bin(valid + invalid, observed
+//! share) and issued′ ~ Bin(electorate, observed turnout), independently,
+//! denominators fixed, 1,000 times. The same null is computed exactly here:
+//! per station, P₁ᵢ = Σ over the k whose percentage is integer of
+//! Bin(k; n₁, ŝᵢ), likewise P₂ᵢ, and qᵢ = 1 − (1 − P₁ᵢ)(1 − P₂ᵢ) for
+//! "either". The count of integer stations is Poisson-binomial: E = Σ qᵢ,
+//! Var = Σ qᵢ(1 − qᵢ). Only k within 10 standard deviations of n·ŝ are
+//! evaluated (the rest carry less than 1e-20 of the mass).
+//!
+//! The p-value is the upper tail of the Poisson-binomial count by the normal
+//! approximation with continuity correction (with about 10⁵ stations and
+//! E ≈ 10⁴ the approximation error is far below the Monte Carlo error of
+//! the paper's 1,000 replicates).
+//!
+//! # Assumptions
+//! Under the null, each station's counts are binomial around its own
+//! observed rates, independently across stations and between the two
+//! quantities (the paper's null). Stations excluded by the inclusion rules
+//! are counted in `excluded`.
+
+use rayon::prelude::*;
+use serde::Serialize;
+use statrs::function::gamma::ln_gamma;
+
+use crate::election::Election;
+
+/// Inclusion rules (defaults: the paper's).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct IntegerPercentOptions {
+    /// Smallest electorate kept (100).
+    pub min_electorate: u64,
+    /// Largest turnout and leader's result kept (0.99).
+    pub max_rate: f64,
+    /// Half-width of the "integer" window, in percentage points (0.05).
+    pub tolerance: f64,
+}
+
+impl Default for IntegerPercentOptions {
+    fn default() -> Self {
+        IntegerPercentOptions {
+            min_electorate: 100,
+            max_rate: 0.99,
+            tolerance: 0.05,
+        }
+    }
+}
+
+/// Observed against expected integer counts for one quantity.
+#[derive(Debug, Clone, Serialize)]
+pub struct IntegerCount {
+    pub observed: u64,
+    /// Expected count under the null (Σ of per-station probabilities).
+    pub expected: f64,
+    /// Null standard deviation √Σ q(1 − q).
+    pub sd: f64,
+    /// observed − expected.
+    pub excess: f64,
+    /// Upper-tail p-value (normal approximation with continuity correction).
+    pub p_value: f64,
+}
+
+/// The integer-percentage finding.
+#[derive(Debug, Clone, Serialize)]
+pub struct IntegerPercentFinding {
+    pub options: IntegerPercentOptions,
+    /// Stations kept by the inclusion rules.
+    pub stations: usize,
+    /// Stations excluded by them.
+    pub excluded: usize,
+    pub turnout: IntegerCount,
+    pub leader: IntegerCount,
+    pub either: IntegerCount,
+    /// Per station (all stations, in order): turnout integer, leader integer
+    /// (`false` for excluded stations), and whether the station was kept.
+    #[serde(skip)]
+    pub per_station: Vec<(bool, bool, bool)>,
+}
+
+/// Whether k/n is an integer percentage: |100k/n − round(100k/n)| ≤ tol.
+#[inline]
+pub fn is_integer_percent(k: u64, n: u64, tol: f64) -> bool {
+    let p = 100.0 * k as f64 / n as f64;
+    (p - p.round()).abs() <= tol
+}
+
+/// P(K/n is an integer percentage) for K ~ Bin(n, p).
+///
+/// # Examples
+/// ```
+/// use escrutinio::methods::integer_percent::prob_integer;
+/// // n = 100: every k is an integer percentage.
+/// assert!((prob_integer(100, 0.37, 0.05) - 1.0).abs() < 1e-12);
+/// // n = 200, p = 0.5: the even k, P = ½ (1 + (1 − 2p)^n) = 0.5 exactly.
+/// assert!((prob_integer(200, 0.5, 0.05) - 0.5).abs() < 1e-12);
+/// ```
+pub fn prob_integer(n: u64, p: f64, tol: f64) -> f64 {
+    if n == 0 {
+        return 0.0;
+    }
+    if p <= 0.0 {
+        return is_integer_percent(0, n, tol) as u8 as f64;
+    }
+    if p >= 1.0 {
+        return is_integer_percent(n, n, tol) as u8 as f64;
+    }
+    let nf = n as f64;
+    let mean = nf * p;
+    let sd = (nf * p * (1.0 - p)).sqrt();
+    let lo = (mean - 10.0 * sd - 1.0).floor().max(0.0) as u64;
+    let hi = ((mean + 10.0 * sd + 1.0).ceil() as u64).min(n);
+    let (lp, lq) = (p.ln(), (1.0 - p).ln());
+    let ln_n = ln_gamma(nf + 1.0);
+    // Walk the integer percentages j in range and test the k around n·j/100.
+    let j_lo = (100.0 * lo as f64 / nf).floor() as i64;
+    let j_hi = (100.0 * hi as f64 / nf).ceil() as i64;
+    let mut total = 0.0;
+    let mut last_k: Option<u64> = None;
+    for j in j_lo.max(0)..=j_hi.min(100) {
+        let c = nf * j as f64 / 100.0;
+        let w = nf * tol / 100.0;
+        let k0 = ((c - w).floor() - 1.0).max(lo as f64) as u64;
+        let k1 = ((c + w).ceil() + 1.0).min(hi as f64) as u64;
+        for k in k0..=k1 {
+            if last_k.is_some_and(|l| k <= l) || !is_integer_percent(k, n, tol) {
+                continue;
+            }
+            last_k = Some(k);
+            let kf = k as f64;
+            total +=
+                (ln_n - ln_gamma(kf + 1.0) - ln_gamma(nf - kf + 1.0) + kf * lp + (nf - kf) * lq)
+                    .exp();
+        }
+    }
+    total.min(1.0)
+}
+
+fn count(observed: u64, probs: impl Iterator<Item = f64>) -> IntegerCount {
+    let (mut e, mut v) = (0.0, 0.0);
+    for q in probs {
+        e += q;
+        v += q * (1.0 - q);
+    }
+    let sd = v.sqrt();
+    let z = (observed as f64 - 0.5 - e) / sd;
+    let p_value = if sd > 0.0 {
+        use statrs::distribution::{ContinuousCDF, Normal};
+        Normal::standard().sf(z)
+    } else if observed as f64 > e {
+        0.0
+    } else {
+        1.0
+    };
+    IntegerCount {
+        observed,
+        expected: e,
+        sd,
+        excess: observed as f64 - e,
+        p_value,
+    }
+}
+
+/// Counts integer turnouts and leader's results and their exact null.
+pub fn analyse(e: &Election, opts: &IntegerPercentOptions) -> IntegerPercentFinding {
+    let leader = &e.contestants[e.winner].votes;
+    let n = e.stations.len();
+    // Per station: kept, observed flags, null probabilities.
+    let rows: Vec<(bool, bool, bool, f64, f64)> = (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let denom = e.valid.as_ref().map_or(e.share_denominator[i], |v| v[i])
+                + e.invalid.as_ref().map_or(0, |v| v[i]);
+            let elec = e.electorate[i];
+            let issued = e.ballots[i];
+            if denom == 0 || elec < opts.min_electorate {
+                return (false, false, false, 0.0, 0.0);
+            }
+            let t = issued as f64 / elec as f64;
+            let s = leader[i] as f64 / denom as f64;
+            if !(t <= opts.max_rate && s <= opts.max_rate) {
+                return (false, false, false, 0.0, 0.0);
+            }
+            let tol = opts.tolerance;
+            (
+                true,
+                is_integer_percent(issued, elec, tol),
+                is_integer_percent(leader[i], denom, tol),
+                prob_integer(elec, t, tol),
+                prob_integer(denom, s, tol),
+            )
+        })
+        .collect();
+    let kept: Vec<&(bool, bool, bool, f64, f64)> = rows.iter().filter(|r| r.0).collect();
+    let obs_t = kept.iter().filter(|r| r.1).count() as u64;
+    let obs_l = kept.iter().filter(|r| r.2).count() as u64;
+    let obs_e = kept.iter().filter(|r| r.1 || r.2).count() as u64;
+    IntegerPercentFinding {
+        options: *opts,
+        stations: kept.len(),
+        excluded: n - kept.len(),
+        turnout: count(obs_t, kept.iter().map(|r| r.3)),
+        leader: count(obs_l, kept.iter().map(|r| r.4)),
+        either: count(obs_e, kept.iter().map(|r| 1.0 - (1.0 - r.3) * (1.0 - r.4))),
+        per_station: rows.iter().map(|r| (r.1, r.2, r.0)).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integer_predicate_at_the_boundary() {
+        assert!(is_integer_percent(1, 2, 0.05)); // 50 %
+        assert!(!is_integer_percent(601, 1000, 0.05)); // 60.1 %
+        assert!(is_integer_percent(1, 3000, 0.05)); // 0.033 %
+        assert!(!is_integer_percent(1, 1000, 0.05)); // 0.1 %
+        assert!(is_integer_percent(1201, 2000, 0.05)); // 60.05 %, on the edge in f64
+    }
+
+    #[test]
+    fn exact_probability_by_brute_force() {
+        // Compare with a full sum over k for a few (n, p).
+        for (n, p) in [
+            (137u64, 0.31f64),
+            (512, 0.6),
+            (1999, 0.72),
+            (3, 0.5),
+            (250, 0.999),
+        ] {
+            let brute: f64 = (0..=n)
+                .filter(|&k| is_integer_percent(k, n, 0.05))
+                .map(|k| {
+                    let (nf, kf) = (n as f64, k as f64);
+                    (ln_gamma(nf + 1.0) - ln_gamma(kf + 1.0) - ln_gamma(nf - kf + 1.0)
+                        + kf * p.ln()
+                        + (nf - kf) * (1.0 - p).ln())
+                    .exp()
+                })
+                .sum();
+            let fast = prob_integer(n, p, 0.05);
+            assert!(
+                (fast - brute).abs() < 1e-12,
+                "n {n} p {p}: {fast} vs {brute}"
+            );
+        }
+    }
+}
