@@ -91,3 +91,84 @@ fn reproduces_the_published_integer_percentage_anomalies() {
         }
     }
 }
+
+/// The exact null is calibrated: on fraud-free simulated elections (binomial
+/// counts, no rounding), the p-values of the three counts are uniform — the
+/// rejection rate at 0.05 over 1,000 elections lies in the exact
+/// Binomial(1000, 0.05) 99 % interval [33, 69].
+#[test]
+fn exact_null_is_calibrated_on_clean_simulations() {
+    use escrutinio::simulate::{simulate, SimParams};
+    let runs = 1000u64;
+    let mut rejections = [0u64; 3];
+    for seed in 0..runs {
+        let sim = simulate(&SimParams {
+            stations: 3000,
+            seed: 10_000 + seed,
+            regions: 4,
+            ..SimParams::default()
+        })
+        .unwrap();
+        let f = analyse(
+            &sim.to_election().unwrap(),
+            &IntegerPercentOptions::default(),
+        );
+        for (k, c) in [&f.either, &f.leader, &f.turnout].iter().enumerate() {
+            rejections[k] += (c.p_value <= 0.05) as u64;
+        }
+    }
+    eprintln!(
+        "rejections at 0.05 in {runs} clean elections (either, leader, turnout): {rejections:?}"
+    );
+    for (k, what) in ["either", "leader", "turnout"].iter().enumerate() {
+        assert!(
+            (33..=69).contains(&rejections[k]),
+            "{what}: {} rejections in {runs}, 99% interval [33, 69]",
+            rejections[k]
+        );
+    }
+}
+
+/// Power: setting the ballots of 2 % of 50,000 clean stations so that their
+/// turnout is a whole percentage is detected (turnout count, p ≤ 0.05) in at
+/// least 90 % of elections.
+#[test]
+fn two_percent_rounded_turnouts_are_detected_at_50000_stations() {
+    use escrutinio::methods::integer_percent::is_integer_percent;
+    use escrutinio::simulate::{simulate, SimParams};
+    let runs = 20;
+    let mut detected = 0;
+    for seed in 0..runs {
+        let sim = simulate(&SimParams {
+            stations: 50_000,
+            seed: 20_000 + seed,
+            ..SimParams::default()
+        })
+        .unwrap();
+        let mut e = sim.to_election().unwrap();
+        let mut rounded = 0;
+        for i in (0..e.stations.len()).step_by(50) {
+            let n = e.electorate[i];
+            let j = (100.0 * e.ballots[i] as f64 / n as f64).round() as i64;
+            // The nearest whole percentage this electorate can show.
+            let k = [0i64, 1, -1, 2, -2, 3, -3]
+                .iter()
+                .map(|d| ((n as f64 * (j + d) as f64 / 100.0).round()) as u64)
+                .find(|&k| k <= n && is_integer_percent(k, n, 0.05));
+            if let Some(k) = k {
+                e.ballots[i] = k;
+                rounded += 1;
+            }
+        }
+        assert!(rounded >= 900, "only {rounded} stations could be rounded");
+        let f = analyse(&e, &IntegerPercentOptions::default());
+        detected += (f.turnout.p_value <= 0.05) as u32;
+        if seed == 0 {
+            eprintln!(
+                "seed 0: {rounded} stations rounded; turnout integer count {} vs null {:.1} ± {:.1}, p {:.2e}",
+                f.turnout.observed, f.turnout.expected, f.turnout.sd, f.turnout.p_value
+            );
+        }
+    }
+    assert!(detected >= 18, "detected in {detected} of {runs} elections");
+}
