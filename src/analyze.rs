@@ -79,15 +79,14 @@ pub fn write_outputs(loaded: &Loaded, report: &Report, dir: &Path) -> Result<()>
         histogram: &report.summary.turnout_distribution.histogram,
         title: "Turnout distribution",
     };
-    plots::figure_files(&turnout, &plots_dir.join("turnout_histogram"))?;
     let mut figures = html::Figures {
-        turnout: plots::figure_svg(&turnout)?,
+        turnout: plots::figure_files(&turnout, &plots_dir.join("turnout_histogram"))?,
         digits: Vec::new(),
     };
     if let Some(d) = &report.digits {
         for (stem, fig) in digit_figures(d, &report.summary.winner) {
-            plots::figure_files(&fig, &plots_dir.join(&stem))?;
-            figures.digits.push((stem, plots::figure_svg(&fig)?));
+            let svg = plots::figure_files(&fig, &plots_dir.join(&stem))?;
+            figures.digits.push((stem, svg));
         }
     }
     write("report.html", &html::render(report, &figures))?;

@@ -63,15 +63,9 @@ impl DigitArgs {
                 .trim()
                 .parse()
                 .map_err(|_| bad(format!("--min {m:?}: {n:?} is not a count")))?;
-            let e = &mut o.eligibility;
-            match DigitTest::from_name(t.trim()) {
-                Some(DigitTest::FirstDigit) => e.first_digit = n,
-                Some(DigitTest::SecondDigit) => e.second_digit = n,
-                Some(DigitTest::LastDigit | DigitTest::ZeroFive) => e.last_digit = n,
-                Some(DigitTest::LastTwoDigits) => e.last_two_digits = n,
-                Some(DigitTest::DigitPairs) => e.digit_pairs = n,
-                None => return Err(bad(format!("unknown digit test {t:?} in --min"))),
-            }
+            let test = DigitTest::from_name(t.trim())
+                .ok_or_else(|| bad(format!("unknown digit test {t:?} in --min")))?;
+            *o.eligibility.of_mut(test) = n;
         }
         Ok(o)
     }
@@ -147,15 +141,7 @@ pub fn run(a: Args) -> escrutinio::Result<i32> {
         .filter(|r| a.column.as_ref().is_none_or(|c| &r.column == c))
     {
         let fmt = |x: Option<f64>, d: usize| x.map_or("-".to_string(), |v| format!("{v:.d$}"));
-        let p = |x: Option<f64>| {
-            x.map_or("-".to_string(), |v| {
-                if v < 1e-4 {
-                    format!("{v:.2e}")
-                } else {
-                    format!("{v:.4}")
-                }
-            })
-        };
+        let p = |x| escrutinio::report::format_p_value(x, "-");
         let [mean, exp, ci] = r.mean_cells("-");
         let conf = r.conformity_label("");
 

@@ -36,6 +36,7 @@ use serde::Serialize;
 use statrs::function::gamma::ln_gamma;
 
 use crate::election::Election;
+use crate::stats::gof::normal_upper_p_value;
 
 /// Inclusion rules (defaults: the paper's).
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -83,10 +84,6 @@ pub struct IntegerPercentFinding {
     pub turnout: IntegerCount,
     pub leader: IntegerCount,
     pub either: IntegerCount,
-    /// Per station (all stations, in order): turnout integer, leader integer
-    /// (`false` for excluded stations), and whether the station was kept.
-    #[serde(skip)]
-    pub per_station: Vec<(bool, bool, bool)>,
 }
 
 /// Whether k/n is an integer percentage: |100k/n − round(100k/n)| ≤ tol.
@@ -156,8 +153,7 @@ fn count(observed: u64, probs: impl Iterator<Item = f64>) -> IntegerCount {
     let sd = v.sqrt();
     let z = (observed as f64 - 0.5 - e) / sd;
     let p_value = if sd > 0.0 {
-        use statrs::distribution::{ContinuousCDF, Normal};
-        Normal::standard().sf(z)
+        normal_upper_p_value(z)
     } else if observed as f64 > e {
         0.0
     } else {
@@ -180,8 +176,8 @@ pub fn analyse(e: &Election, opts: &IntegerPercentOptions) -> IntegerPercentFind
     let rows: Vec<(bool, bool, bool, f64, f64)> = (0..n)
         .into_par_iter()
         .map(|i| {
-            let denom = e.valid.as_ref().map_or(e.share_denominator[i], |v| v[i])
-                + e.invalid.as_ref().map_or(0, |v| v[i]);
+            // Valid + invalid (the share denominator is the valid count).
+            let denom = e.share_denominator[i] + e.invalid.as_ref().map_or(0, |v| v[i]);
             let elec = e.electorate[i];
             let issued = e.ballots[i];
             if denom == 0 || elec < opts.min_electorate {
@@ -213,7 +209,6 @@ pub fn analyse(e: &Election, opts: &IntegerPercentOptions) -> IntegerPercentFind
         turnout: count(obs_t, kept.iter().map(|r| r.3)),
         leader: count(obs_l, kept.iter().map(|r| r.4)),
         either: count(obs_e, kept.iter().map(|r| 1.0 - (1.0 - r.3) * (1.0 - r.4))),
-        per_station: rows.iter().map(|r| (r.1, r.2, r.0)).collect(),
     }
 }
 

@@ -64,11 +64,7 @@ fn num(x: Option<f64>, digits: usize) -> String {
 }
 
 fn p_value(x: Option<f64>) -> String {
-    match x {
-        Some(v) if v.is_finite() && v < 1e-4 => format!("{v:.1e}"),
-        Some(v) if v.is_finite() => format!("{v:.4}"),
-        _ => "—".into(),
-    }
+    super::format_p_value(x, "—")
 }
 
 fn digits_section(h: &mut String, d: &DigitsFinding, figures: &Figures) {

@@ -8,3 +8,13 @@ pub mod plots;
 pub mod stations;
 
 pub use json::{Report, SCHEMA_VERSION};
+
+/// A p-value for display: 4 decimals, scientific notation below 1e-4,
+/// `missing` when undefined (one format for the CLI tables and the HTML page).
+pub fn format_p_value(x: Option<f64>, missing: &str) -> String {
+    match x {
+        Some(v) if v.is_finite() && v < 1e-4 => format!("{v:.2e}"),
+        Some(v) if v.is_finite() => format!("{v:.4}"),
+        _ => missing.into(),
+    }
+}

@@ -50,8 +50,9 @@ pub fn figure_svg(fig: &impl Figure) -> Result<String> {
     Ok(svg)
 }
 
-/// A figure written as `stem.png` and `stem.svg`.
-pub fn figure_files(fig: &impl Figure, stem: &Path) -> Result<()> {
+/// A figure written as `stem.png` and `stem.svg`; returns the SVG (for
+/// inlining, so that it is drawn once).
+pub fn figure_files(fig: &impl Figure, stem: &Path) -> Result<String> {
     register_font();
     let png = stem.with_extension("png");
     {
@@ -61,8 +62,9 @@ pub fn figure_files(fig: &impl Figure, stem: &Path) -> Result<()> {
             .map_err(|m| Error::output(&png, m))?;
     }
     let svg = stem.with_extension("svg");
-    std::fs::write(&svg, figure_svg(fig)?).map_err(|e| Error::output(&svg, e))?;
-    Ok(())
+    let text = figure_svg(fig)?;
+    std::fs::write(&svg, &text).map_err(|e| Error::output(&svg, e))?;
+    Ok(text)
 }
 
 /// Stations per 1-point turnout bin.

@@ -104,11 +104,21 @@ pub fn chi_square_p_value(x: f64, df: u32) -> f64 {
 /// assert!((normal_two_sided_p_value(1.959964) - 0.05).abs() < 1e-6);
 /// ```
 pub fn normal_two_sided_p_value(z: f64) -> f64 {
-    let n = Normal::standard();
+    (2.0 * normal_upper_p_value(z.abs())).min(1.0)
+}
+
+/// Upper-tail normal p-value P(Z ≥ z) (`NaN` for `NaN`).
+///
+/// # Examples
+/// ```
+/// use escrutinio::stats::gof::normal_upper_p_value;
+/// assert!((normal_upper_p_value(1.644854) - 0.05).abs() < 1e-6);
+/// ```
+pub fn normal_upper_p_value(z: f64) -> f64 {
     if z.is_nan() {
         return f64::NAN;
     }
-    (2.0 * n.sf(z.abs())).min(1.0)
+    Normal::standard().sf(z)
 }
 
 /// Standard normal quantile Φ⁻¹(p).

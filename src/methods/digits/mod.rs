@@ -82,12 +82,17 @@ impl Default for Eligibility {
 impl Eligibility {
     /// The threshold of one test.
     pub fn of(&self, t: DigitTest) -> u64 {
+        *{ *self }.of_mut(t)
+    }
+
+    /// The threshold of one test, to set it (`zero_five` shares `last_digit`'s).
+    pub fn of_mut(&mut self, t: DigitTest) -> &mut u64 {
         match t {
-            DigitTest::FirstDigit => self.first_digit,
-            DigitTest::SecondDigit => self.second_digit,
-            DigitTest::LastDigit | DigitTest::ZeroFive => self.last_digit,
-            DigitTest::LastTwoDigits => self.last_two_digits,
-            DigitTest::DigitPairs => self.digit_pairs,
+            DigitTest::FirstDigit => &mut self.first_digit,
+            DigitTest::SecondDigit => &mut self.second_digit,
+            DigitTest::LastDigit | DigitTest::ZeroFive => &mut self.last_digit,
+            DigitTest::LastTwoDigits => &mut self.last_two_digits,
+            DigitTest::DigitPairs => &mut self.digit_pairs,
         }
     }
 
