@@ -5,6 +5,10 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::io::{load, InvalidRows, Loaded};
 use crate::methods::digits::{self, DigitsOptions};
+use crate::methods::excess::{self, ExcessOptions};
+use crate::methods::fingerprint::{self, FingerprintOptions};
+use crate::methods::integer_percent::{self, IntegerPercentOptions};
+use crate::methods::turnout_distribution::{self, TurnoutDistributionOptions};
 use crate::methods::summary::summarize;
 use crate::report::json::{Report, RunOptions, Tool};
 use crate::report::{html, plots, stations, SCHEMA_VERSION};
@@ -20,6 +24,32 @@ pub struct AnalyzeOptions {
     pub invalid_rows: InvalidRows,
     /// Digit tests (`None`: skipped). Their seed is overridden by `seed`.
     pub digits: Option<DigitsOptions>,
+    /// Fingerprints and the Klimek fit (`None`: skipped; seed overridden).
+    pub fingerprint: Option<FingerprintOptions>,
+    /// Shpilkin-style excess votes (`None`: skipped; seed overridden).
+    pub excess_votes: Option<ExcessOptions>,
+    /// Integer-percentage test (`None`: skipped; seed overridden).
+    pub integer_percent: Option<IntegerPercentOptions>,
+    /// Turnout distribution and vote–turnout regressions (`None`: skipped).
+    pub turnout_distribution: Option<TurnoutDistributionOptions>,
+}
+
+impl AnalyzeOptions {
+    /// Every method at its defaults.
+    pub fn new(input: PathBuf, out_dir: PathBuf) -> AnalyzeOptions {
+        AnalyzeOptions {
+            input,
+            schema: None,
+            out_dir,
+            seed: 1,
+            invalid_rows: InvalidRows::Exclude,
+            digits: Some(DigitsOptions::default()),
+            fingerprint: Some(FingerprintOptions::default()),
+            excess_votes: Some(ExcessOptions::default()),
+            integer_percent: Some(IntegerPercentOptions::default()),
+            turnout_distribution: Some(TurnoutDistributionOptions::default()),
+        }
+    }
 }
 
 /// Builds the report for an already loaded data set (no files written).
@@ -37,6 +67,38 @@ pub fn build_report(loaded: &Loaded, opts: &AnalyzeOptions) -> Result<Report> {
         }
         None => None,
     };
+    let seed = opts.seed;
+    let fingerprint = match &opts.fingerprint {
+        Some(f) => {
+            let mut f = f.clone();
+            if let Some(k) = &mut f.klimek {
+                k.seed = seed;
+            }
+            methods.push("fingerprint");
+            Some(fingerprint::analyse(election, &f).map_err(Error::Options)?)
+        }
+        None => None,
+    };
+    let excess_votes = match &opts.excess_votes {
+        Some(x) => {
+            methods.push("excess_votes");
+            let x = ExcessOptions { seed, ..x.clone() };
+            Some(excess::analyse(election, &x).map_err(Error::Options)?)
+        }
+        None => None,
+    };
+    let integer_percent = opts.integer_percent.map(|o| {
+        methods.push("integer_percent");
+        integer_percent::analyse(election, &IntegerPercentOptions { seed, ..o })
+    });
+    let turnout_distribution = match &opts.turnout_distribution {
+        Some(t) => {
+            methods.push("turnout_distribution");
+            let t = TurnoutDistributionOptions { seed, ..t.clone() };
+            Some(turnout_distribution::analyse(election, &t).map_err(Error::Options)?)
+        }
+        None => None,
+    };
     Ok(Report {
         schema_version: SCHEMA_VERSION,
         tool: Tool::default(),
@@ -50,6 +112,10 @@ pub fn build_report(loaded: &Loaded, opts: &AnalyzeOptions) -> Result<Report> {
         summary: summarize(election),
         methods,
         digits,
+        fingerprint,
+        excess_votes,
+        integer_percent,
+        turnout_distribution,
     })
 }
 
@@ -72,7 +138,7 @@ pub fn write_outputs(loaded: &Loaded, report: &Report, dir: &Path) -> Result<()>
         std::fs::write(&p, text).map_err(|e| Error::output(&p, e))
     };
     write("report.json", &report.to_json())?;
-    let mut df = stations::station_frame(election).map_err(|e| Error::output(dir, e))?;
+    let mut df = stations::station_frame(election, Some(report)).map_err(|e| Error::output(dir, e))?;
     crate::io::write::write_frame(&mut df, &dir.join("stations.csv"))?;
     crate::io::write::write_frame(&mut df, &dir.join("stations.parquet"))?;
     let turnout = plots::TurnoutFigure {
@@ -81,8 +147,77 @@ pub fn write_outputs(loaded: &Loaded, report: &Report, dir: &Path) -> Result<()>
     };
     let mut figures = html::Figures {
         turnout: plots::figure_files(&turnout, &plots_dir.join("turnout_histogram"))?,
-        digits: Vec::new(),
+        ..html::Figures::default()
     };
+    if let Some(f) = &report.fingerprint {
+        let winner = f.contestants.iter().find(|c| c.winner);
+        if let Some(w) = winner {
+            let stations = w.by_stations.dense();
+            let voters = w.by_voters.dense();
+            let fig = plots::FingerprintFigure {
+                title: format!("Fingerprint of {}: stations and voters", w.contestant),
+                y_desc: format!("{} share (%)", w.contestant),
+                panels: vec![
+                    plots::HeatmapPanel {
+                        title: "stations".into(),
+                        bins: stations.bins,
+                        cells: &stations.cells,
+                    },
+                    plots::HeatmapPanel {
+                        title: "voters (ballots)".into(),
+                        bins: voters.bins,
+                        cells: &voters.cells,
+                    },
+                ],
+            };
+            figures.fingerprint = Some(plots::figure_files(
+                &fig,
+                &plots_dir.join("fingerprint_winner"),
+            )?);
+        }
+        if let Some(k) = &f.klimek {
+            let fig = plots::FingerprintFigure {
+                title: "Klimek model: observed, fitted and fair fingerprints (stations)".into(),
+                y_desc: "winner share (%)".into(),
+                panels: vec![
+                    plots::HeatmapPanel {
+                        title: "observed".into(),
+                        bins: k.observed.bins,
+                        cells: &k.observed.cells,
+                    },
+                    plots::HeatmapPanel {
+                        title: "fitted fraud model".into(),
+                        bins: k.fitted.bins,
+                        cells: &k.fitted.cells,
+                    },
+                    plots::HeatmapPanel {
+                        title: "fair model".into(),
+                        bins: k.fair.bins,
+                        cells: &k.fair.cells,
+                    },
+                ],
+            };
+            figures.klimek = Some(plots::figure_files(&fig, &plots_dir.join("klimek_fit"))?);
+        }
+    }
+    if let Some(ip) = &report.integer_percent {
+        for (stem, counts, desc) in [
+            ("integer_turnout", &ip.turnout_histogram, "turnout (%)"),
+            ("integer_leader", &ip.leader_histogram, "leader's result (%)"),
+        ] {
+            let fig = plots::IntegerPeaksFigure {
+                title: format!(
+                    "{desc}: stations per 0.1-point bin, whole percentages marked ({} stations)",
+                    ip.stations
+                ),
+                x_desc: desc,
+                counts,
+            };
+            figures
+                .integer
+                .push(plots::figure_files(&fig, &plots_dir.join(stem))?);
+        }
+    }
     if let Some(d) = &report.digits {
         for (stem, fig) in digit_figures(d, &report.summary.winner) {
             let svg = plots::figure_files(&fig, &plots_dir.join(&stem))?;

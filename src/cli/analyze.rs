@@ -1,7 +1,10 @@
 //! `escrutinio analyze FILE [--schema S] [--out DIR] [--seed S] [--invalid-rows exclude|fail]
-//!                      [--no-digits] [digit options, as `escrutinio digits`]`
+//!                      [--no-digits] [digit options, as `escrutinio digits`]
+//!                      [--no-fingerprint] [--no-excess-votes] [--no-integer-percent]
+//!                      [--no-turnout-distribution] [options, as `escrutinio fingerprint`]`
 //!
-//! Loads and validates FILE, runs the analysis (summary, digit tests) and writes into DIR (default
+//! Loads and validates FILE, runs the analysis (summary, digit tests, fingerprints and the Klimek
+//! fit, excess votes, integer percentages, turnout distribution) and writes into DIR (default
 //! `out/`): `report.json` (the contract), `stations.csv`, `stations.parquet`,
 //! `report.html` (self-contained) and `plots/`. Exit code 0 on success, 1 when
 //! `--invalid-rows fail` meets an invalid row (or no valid row remains), 2 on
@@ -33,6 +36,20 @@ pub struct Args {
     pub no_digits: bool,
     #[command(flatten)]
     pub digits: super::digits::DigitArgs,
+    /// Skip the fingerprints and the Klimek fit.
+    #[arg(long)]
+    pub no_fingerprint: bool,
+    /// Skip the excess-vote estimate.
+    #[arg(long)]
+    pub no_excess_votes: bool,
+    /// Skip the integer-percentage test.
+    #[arg(long)]
+    pub no_integer_percent: bool,
+    /// Skip the turnout-distribution tests.
+    #[arg(long)]
+    pub no_turnout_distribution: bool,
+    #[command(flatten)]
+    pub fingerprint: super::fingerprint::FingerprintArgs,
 }
 
 pub fn run(a: Args) -> escrutinio::Result<i32> {
@@ -47,6 +64,19 @@ pub fn run(a: Args) -> escrutinio::Result<i32> {
         } else {
             Some(a.digits.options(a.seed)?)
         },
+        fingerprint: if a.no_fingerprint {
+            None
+        } else {
+            Some(a.fingerprint.fingerprint(a.seed)?)
+        },
+        excess_votes: (!a.no_excess_votes).then(|| a.fingerprint.excess(a.seed)),
+        integer_percent: if a.no_integer_percent {
+            None
+        } else {
+            Some(a.fingerprint.integer_percent(a.seed)?)
+        },
+        turnout_distribution: (!a.no_turnout_distribution)
+            .then(|| a.fingerprint.turnout_distribution(a.seed)),
     };
     let r = analyze(&opts)?;
     let q = &r.data_quality;
@@ -69,6 +99,15 @@ pub fn run(a: Args) -> escrutinio::Result<i32> {
     );
     if let Some(d) = &r.digits {
         println!("digits: {}", d.verdict);
+    }
+    if let Some(k) = r.fingerprint.as_ref().and_then(|f| f.klimek.as_ref()) {
+        println!("klimek: {}", k.verdict);
+    }
+    if let Some(x) = &r.excess_votes {
+        println!("excess votes: {}", x.verdict);
+    }
+    if let Some(i) = &r.integer_percent {
+        println!("integer percentages: {}", i.verdict);
     }
     println!("report: {}", opts.out_dir.join("report.html").display());
     Ok(0)

@@ -2,6 +2,7 @@
 
 mod analyze;
 mod digits;
+mod fingerprint;
 mod simulate;
 mod validate;
 
@@ -26,6 +27,8 @@ pub enum Command {
     Analyze(analyze::Args),
     /// Digit tests (Benford 1st/2nd digit, last digits, 0/5, pairs) printed as a table.
     Digits(digits::Args),
+    /// Turnout × vote-share family: Klimek fit, excess votes, integer percentages, turnout distribution.
+    Fingerprint(fingerprint::Args),
 }
 
 pub fn run(cli: Cli) -> escrutinio::Result<i32> {
@@ -34,5 +37,6 @@ pub fn run(cli: Cli) -> escrutinio::Result<i32> {
         Command::Simulate(a) => simulate::run(a),
         Command::Analyze(a) => analyze::run(a),
         Command::Digits(a) => digits::run(a),
+        Command::Fingerprint(a) => fingerprint::run(a),
     }
 }

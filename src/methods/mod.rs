@@ -3,5 +3,9 @@
 //! never read files and never draw.
 
 pub mod digits;
+pub mod excess;
+pub mod fingerprint;
 pub mod integer_percent;
+pub mod klimek;
 pub mod summary;
+pub mod turnout_distribution;

@@ -54,6 +54,173 @@ pub struct Figures {
     pub turnout: String,
     /// (file stem under `plots/`, SVG) of each digit figure.
     pub digits: Vec<(String, String)>,
+    /// The winner's fingerprint (stations and voters).
+    pub fingerprint: Option<String>,
+    /// Observed, fitted and fair fingerprints of the Klimek fit.
+    pub klimek: Option<String>,
+    /// Fine turnout and leader histograms with the integers marked.
+    pub integer: Vec<String>,
+}
+
+fn estimate_cell(e: &crate::methods::klimek::Estimate, d: usize) -> String {
+    match (e.ci_low, e.ci_high) {
+        (Some(l), Some(h)) => format!("{:.d$} [{l:.d$}, {h:.d$}]", e.estimate),
+        _ => format!("{:.d$}", e.estimate),
+    }
+}
+
+fn figure(h: &mut String, svg: &str, caption: &str) {
+    h.push_str("<figure>");
+    h.push_str(svg);
+    let _ = writeln!(h, "<figcaption>{caption}</figcaption></figure>");
+}
+
+/// Fingerprints, the Klimek fit, excess votes, integer percentages and the
+/// turnout distribution.
+fn fingerprint_section(h: &mut String, r: &Report, figures: &Figures) {
+    if r.fingerprint.is_none()
+        && r.excess_votes.is_none()
+        && r.integer_percent.is_none()
+        && r.turnout_distribution.is_none()
+    {
+        return;
+    }
+    h.push_str("<h2>Turnout and vote share</h2>\n");
+    h.push_str("<p class=\"note\">Where participation was inflated, turnout and the winner's share rise together, stations pile up near 100 % turnout and support, and round percentages appear too often. Each reading below states its assumptions in <code>docs/methods.md</code>; none of them alone proves fraud.</p>\n");
+    if let Some(svg) = &figures.fingerprint {
+        figure(h, svg, "The winner's fingerprint: turnout × share, 1-point cells, logarithmic colour scale (<code>plots/fingerprint_winner.*</code>).");
+    }
+    if let Some(k) = r.fingerprint.as_ref().and_then(|f| f.klimek.as_ref()) {
+        h.push_str("<h3>Klimek et al. fraud model</h3>\n");
+        let _ = writeln!(h, "<p class=\"verdict\">{}</p>", escape(&k.verdict));
+        let _ = writeln!(
+            h,
+            "<p>{} stations fitted ({} excluded); {} bootstrap replicates; intervals at {:.0} %.</p>",
+            int(k.stations as u64),
+            int(k.excluded as u64),
+            k.bootstrap_replicates,
+            100.0 * k.options.ci_level
+        );
+        h.push_str("<table><tr><th class=\"l\">parameter</th><th>estimate [interval]</th></tr>\n");
+        for (name, e, d) in [
+            ("incremental fraud f_i", &k.incremental_fraud, 4),
+            ("extreme fraud f_e", &k.extreme_fraud, 4),
+            ("fraud width θ", &k.theta, 3),
+            ("vote-stealing exponent α", &k.alpha, 2),
+            ("clean turnout τ", &k.turnout_mean, 3),
+            ("clean share ν", &k.share_mean, 3),
+            ("manufactured ballots", &k.manufactured_ballots, 0),
+            ("votes moved to the winner", &k.stolen_votes, 0),
+        ] {
+            let _ = writeln!(
+                h,
+                "<tr><td class=\"l\">{}</td><td>{}</td></tr>",
+                escape(name),
+                estimate_cell(e, d)
+            );
+        }
+        h.push_str("</table>\n");
+        if let Some(svg) = &figures.klimek {
+            figure(h, svg, "Observed fingerprint beside the fitted fraud model and the fair model (same clean parameters, no fraud), station counts (<code>plots/klimek_fit.*</code>).");
+        }
+    }
+    if let Some(x) = &r.excess_votes {
+        let n = &x.national;
+        h.push_str("<h3>Excess votes (Shpilkin)</h3>\n");
+        let _ = writeln!(h, "<p class=\"verdict\">{}</p>", escape(&x.verdict));
+        let _ = writeln!(
+            h,
+            "<p>Clean peak {:.0} % turnout, clean share {:.3}; stuffing {}, switching {}; {} stations at or above the peak. With the peak moved: {}.</p>",
+            100.0 * n.peak_turnout,
+            n.clean_share,
+            int(n.stuffing.max(0.0) as u64),
+            int(n.switching.max(0.0) as u64),
+            int(n.stations_above as u64),
+            n.sensitivity
+                .iter()
+                .map(|p| format!("{:.0} % → {:.0}", 100.0 * p.peak_turnout, p.excess))
+                .collect::<Vec<_>>()
+                .join("; ")
+        );
+        let mut regions: Vec<_> = x.regions.iter().collect();
+        regions.sort_by(|a, b| b.estimate.estimate.total_cmp(&a.estimate.estimate));
+        if !regions.is_empty() {
+            h.push_str("<table><tr><th class=\"l\">region (10 largest)</th><th>stations</th><th>peak</th><th>excess [interval]</th></tr>\n");
+            for g in regions.iter().take(10) {
+                let e = &g.estimate;
+                let _ = writeln!(
+                    h,
+                    "<tr><td class=\"l\">{}</td><td>{}</td><td>{:.0} %</td><td>{:.0} [{}, {}]</td></tr>",
+                    escape(&g.region),
+                    e.stations,
+                    100.0 * e.peak_turnout,
+                    e.estimate,
+                    e.ci_low.map_or("-".into(), |v| format!("{v:.0}")),
+                    e.ci_high.map_or("-".into(), |v| format!("{v:.0}"))
+                );
+            }
+            h.push_str("</table>\n");
+        }
+    }
+    if let Some(ip) = &r.integer_percent {
+        h.push_str("<h3>Integer percentages (Kobak, Shpilkin &amp; Pshenichnikov 2016)</h3>\n");
+        let _ = writeln!(h, "<p class=\"verdict\">{}</p>", escape(&ip.verdict));
+        let _ = writeln!(
+            h,
+            "<p>{} stations kept, {} excluded by the paper's inclusion rules.</p>",
+            int(ip.stations as u64),
+            int(ip.excluded as u64)
+        );
+        h.push_str("<table><tr><th class=\"l\">quantity</th><th>observed</th><th>expected</th><th>sd</th><th>excess</th><th>p</th></tr>\n");
+        for (name, c) in [
+            ("turnout", &ip.turnout),
+            ("leader's result", &ip.leader),
+            ("either", &ip.either),
+        ] {
+            let _ = writeln!(
+                h,
+                "<tr><td class=\"l\">{name}</td><td>{}</td><td>{:.1}</td><td>{:.1}</td><td>{:.1}</td><td>{}</td></tr>",
+                c.observed,
+                c.expected,
+                c.sd,
+                c.excess,
+                p_value(Some(c.p_value))
+            );
+        }
+        h.push_str("</table>\n");
+        for svg in &figures.integer {
+            figure(h, svg, "Stations per 0.1-point bin; whole percentages marked in red (<code>plots/integer_*.*</code>).");
+        }
+    }
+    if let Some(t) = &r.turnout_distribution {
+        h.push_str("<h3>Turnout distribution and votes against turnout</h3>\n");
+        let _ = writeln!(
+            h,
+            "<p>Skewness {} ; kurtosis {} (3 for a normal); dip {:.4}, p {} (unimodality); correlation of turnout and the winner's share {}.</p>",
+            estimate_cell(&crate::methods::klimek::Estimate { estimate: t.skewness.estimate, ci_low: t.skewness.ci_low, ci_high: t.skewness.ci_high }, 3),
+            estimate_cell(&crate::methods::klimek::Estimate { estimate: t.kurtosis.estimate, ci_low: t.kurtosis.ci_low, ci_high: t.kurtosis.ci_high }, 3),
+            t.dip_test.dip,
+            p_value(Some(t.dip_test.p_value)),
+            estimate_cell(&crate::methods::klimek::Estimate { estimate: t.turnout_share_correlation.estimate, ci_low: t.turnout_share_correlation.ci_low, ci_high: t.turnout_share_correlation.ci_high }, 3),
+        );
+        h.push_str("<table><tr><th class=\"l\">votes / electorate on turnout (Myagkov et al.)</th><th>slope [interval]</th><th>reading</th></tr>\n");
+        for sl in &t.slopes {
+            let _ = writeln!(
+                h,
+                "<tr><td class=\"l\">{}</td><td>{:.3} [{:.3}, {:.3}]</td><td>{}</td></tr>",
+                escape(&sl.contestant),
+                sl.slope,
+                sl.ci_low,
+                sl.ci_high,
+                match sl.reading {
+                    crate::methods::turnout_distribution::SlopeReading::AboveOne => "above 1: votes grow faster than turnout",
+                    crate::methods::turnout_distribution::SlopeReading::BelowZero => "below 0: votes fall as turnout rises",
+                    crate::methods::turnout_distribution::SlopeReading::Within => "within [0, 1]",
+                }
+            );
+        }
+        h.push_str("</table>\n");
+    }
 }
 
 fn num(x: Option<f64>, digits: usize) -> String {
@@ -189,8 +356,8 @@ pub fn render(r: &Report, figures: &Figures) -> String {
     let _ = writeln!(
         h,
         "<p class=\"note\">This report describes the election and the quality of its data. \
-         Methods run: {}. Turnout/vote-share fingerprints and hourly participation tests are \
-         separate sections that appear here when they run.</p>",
+         Methods run: {}. Hourly participation tests are a separate section that \
+         appears here when they run.</p>",
         escape(&r.methods.join(", "))
     );
     h.push_str("<h2>Summary</h2>\n<table>\n");
@@ -249,6 +416,7 @@ pub fn render(r: &Report, figures: &Figures) -> String {
     h.push_str(&figures.turnout);
     h.push_str("<figcaption>Stations per 1-point turnout bin (also <code>plots/turnout_histogram.png</code> and <code>.svg</code>).</figcaption></figure>\n");
 
+    fingerprint_section(&mut h, r, figures);
     if let Some(d) = &r.digits {
         digits_section(&mut h, d, figures);
     }

@@ -9,11 +9,15 @@ use crate::io::table::FileInfo;
 use crate::io::validate::DataQuality;
 use crate::io::InvalidRows;
 use crate::methods::digits::DigitsFinding;
+use crate::methods::excess::ExcessFinding;
+use crate::methods::fingerprint::FingerprintFinding;
+use crate::methods::integer_percent::IntegerPercentFinding;
+use crate::methods::turnout_distribution::TurnoutDistributionFinding;
 use crate::methods::summary::Summary;
 
 /// Version of the `report.json` / `stations.*` layout (semantic versioning:
 /// a major bump removes or renames fields, a minor bump adds them).
-pub const SCHEMA_VERSION: &str = "1.1.0";
+pub const SCHEMA_VERSION: &str = "1.2.0";
 
 /// The tool that wrote the report.
 #[derive(Debug, Clone, Serialize)]
@@ -54,6 +58,18 @@ pub struct Report {
     /// Digit tests (absent when they did not run); since schema 1.1.0.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub digits: Option<DigitsFinding>,
+    /// Turnout × share fingerprints and the Klimek fit; since schema 1.2.0.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<FingerprintFinding>,
+    /// Shpilkin-style excess votes; since schema 1.2.0.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub excess_votes: Option<ExcessFinding>,
+    /// Integer-percentage test; since schema 1.2.0.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub integer_percent: Option<IntegerPercentFinding>,
+    /// Turnout distribution shape and vote–turnout regressions; since 1.2.0.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub turnout_distribution: Option<TurnoutDistributionFinding>,
 }
 
 impl Report {

@@ -233,3 +233,175 @@ impl Figure for DigitFigure<'_> {
         Ok(())
     }
 }
+
+/// Viridis-like colour for v in [0, 1] (linear interpolation between five
+/// anchors of matplotlib's viridis).
+fn viridis(v: f64) -> RGBColor {
+    const A: [(f64, f64, f64); 5] = [
+        (68.0, 1.0, 84.0),
+        (59.0, 82.0, 139.0),
+        (33.0, 145.0, 140.0),
+        (94.0, 201.0, 98.0),
+        (253.0, 231.0, 37.0),
+    ];
+    let x = v.clamp(0.0, 1.0) * 4.0;
+    let k = (x.floor() as usize).min(3);
+    let f = x - k as f64;
+    let c = |a: f64, b: f64| (a + f * (b - a)).round() as u8;
+    RGBColor(
+        c(A[k].0, A[k + 1].0),
+        c(A[k].1, A[k + 1].1),
+        c(A[k].2, A[k + 1].2),
+    )
+}
+
+/// One panel of a fingerprint figure: a dense `bins × bins` grid, cell
+/// `(x, y)` at `x * bins + y`.
+pub struct HeatmapPanel<'a> {
+    pub title: String,
+    pub bins: usize,
+    pub cells: &'a [f64],
+}
+
+/// Turnout × share fingerprints side by side (observed, fitted, fair), on
+/// one logarithmic colour scale shared by the panels: colour ∝ log10(1 + c)
+/// up to the largest cell; empty cells white.
+pub struct FingerprintFigure<'a> {
+    pub title: String,
+    pub y_desc: String,
+    pub panels: Vec<HeatmapPanel<'a>>,
+}
+
+impl Figure for FingerprintFigure<'_> {
+    fn size(&self) -> (u32, u32) {
+        (40 + 420 * self.panels.len() as u32, 470)
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, plotters::coord::Shift>,
+    ) -> std::result::Result<(), String>
+    where
+        DB::ErrorType: 'static,
+    {
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let root = root
+            .titled(&self.title, ("sans-serif", 18))
+            .map_err(|e| e.to_string())?;
+        let top = self
+            .panels
+            .iter()
+            .flat_map(|p| p.cells.iter())
+            .fold(0.0f64, |m, &c| m.max(c));
+        let scale = (1.0 + top).log10().max(1e-9);
+        let areas = root.split_evenly((1, self.panels.len()));
+        for (area, p) in areas.iter().zip(&self.panels) {
+            let mut chart = ChartBuilder::on(area)
+                .caption(&p.title, ("sans-serif", 15))
+                .margin(8)
+                .x_label_area_size(38)
+                .y_label_area_size(48)
+                .build_cartesian_2d(0f64..100f64, 0f64..100f64)
+                .map_err(|e| e.to_string())?;
+            chart
+                .configure_mesh()
+                .disable_mesh()
+                .x_desc("turnout (%)")
+                .y_desc(self.y_desc.as_str())
+                .draw()
+                .map_err(|e| e.to_string())?;
+            let w = 100.0 / p.bins as f64;
+            chart
+                .draw_series(
+                    p.cells
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, &c)| c > 0.0)
+                        .map(|(k, &c)| {
+                            let (i, j) = ((k / p.bins) as f64, (k % p.bins) as f64);
+                            let colour = viridis((1.0 + c).log10() / scale);
+                            Rectangle::new(
+                                [(i * w, j * w), ((i + 1.0) * w, (j + 1.0) * w)],
+                                colour.filled(),
+                            )
+                        }),
+                )
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+}
+
+/// A fine histogram (0.1-point bins) with the whole percentages marked:
+/// the integer-percentage peaks of Kobak, Shpilkin & Pshenichnikov (2016,
+/// Fig. 1).
+pub struct IntegerPeaksFigure<'a> {
+    pub title: String,
+    pub x_desc: &'a str,
+    /// Stations per 0.1-point bin over [0, 100).
+    pub counts: &'a [u64],
+}
+
+impl Figure for IntegerPeaksFigure<'_> {
+    fn size(&self) -> (u32, u32) {
+        (1100, 420)
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, plotters::coord::Shift>,
+    ) -> std::result::Result<(), String>
+    where
+        DB::ErrorType: 'static,
+    {
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        // Show the range holding the central 99.8 % of the stations.
+        let total: u64 = self.counts.iter().sum();
+        let (mut lo, mut hi, mut acc) = (0usize, self.counts.len(), 0u64);
+        for (k, &c) in self.counts.iter().enumerate() {
+            acc += c;
+            if acc * 1000 <= total {
+                lo = k;
+            }
+            if acc * 1000 >= total * 999 {
+                hi = k + 1;
+                break;
+            }
+        }
+        let (x0, x1) = (
+            (lo as f64 / 10.0).floor(),
+            (hi as f64 / 10.0).ceil().min(100.0),
+        );
+        let ymax = self.counts.iter().copied().max().unwrap_or(1).max(1) as f64 * 1.08;
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, ("sans-serif", 16))
+            .margin(10)
+            .x_label_area_size(36)
+            .y_label_area_size(56)
+            .build_cartesian_2d(x0..x1.max(x0 + 1.0), 0f64..ymax)
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_desc(self.x_desc)
+            .y_desc("stations per 0.1-point bin")
+            .draw()
+            .map_err(|e| e.to_string())?;
+        chart
+            .draw_series(
+                (x0 as usize..x1 as usize)
+                    .map(|p| PathElement::new(vec![(p as f64, 0.0), (p as f64, ymax)], RED.mix(0.25))),
+            )
+            .map_err(|e| e.to_string())?;
+        chart
+            .draw_series(LineSeries::new(
+                self.counts
+                    .iter()
+                    .enumerate()
+                    .map(|(k, &c)| (k as f64 / 10.0 + 0.05, c as f64)),
+                BLUE_BAR,
+            ))
+            .map_err(|e| e.to_string())?;
+        Ok(())
+    }
+}

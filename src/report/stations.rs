@@ -4,15 +4,24 @@
 //! column per level (`region`, then the schema's finer levels), `electorate`,
 //! `ballots`, `ballots_in_boxes`, `valid`, `invalid`, `machines`, `opens`,
 //! `closes` (each only when the data have it), `turnout`, `winner_votes`, `winner_share`,
-//! `quality_flags` (`;`-separated finding names, empty when clean).
+//! `quality_flags` (`;`-separated finding names, empty when clean); then,
+//! when those methods ran (schema 1.2.0): `integer_turnout`,
+//! `integer_leader` (booleans, null where the inclusion rules leave the
+//! station out), `excess_votes` (the station's winner votes above the
+//! clean-share line, 0 below the clean peak), `klimek_p_incremental`,
+//! `klimek_p_extreme` (posterior probability of the station's fingerprint
+//! cell under the fitted model's fraud components).
 
 use polars::prelude::*;
 
 use crate::election::Election;
 use crate::io::validate::flag_names;
+use crate::methods::{excess, integer_percent};
+use crate::report::Report;
 
-/// Builds the station table.
-pub fn station_frame(e: &Election) -> PolarsResult<DataFrame> {
+/// Builds the station table (with the per-station columns of the methods
+/// that ran in `report`, when given).
+pub fn station_frame(e: &Election, report: Option<&Report>) -> PolarsResult<DataFrame> {
     let n = e.len();
     let mut cols: Vec<Column> = vec![
         Column::new("station".into(), e.stations.clone()),
@@ -71,5 +80,38 @@ pub fn station_frame(e: &Election) -> PolarsResult<DataFrame> {
             .map(|&b| flag_names(b))
             .collect::<Vec<_>>(),
     ));
+    if let Some(r) = report {
+        if let Some(ip) = &r.integer_percent {
+            let flags = integer_percent::per_station(e, &ip.options);
+            cols.push(Column::new(
+                "integer_turnout".into(),
+                flags.iter().map(|f| f.map(|f| f.0)).collect::<Vec<_>>(),
+            ));
+            cols.push(Column::new(
+                "integer_leader".into(),
+                flags.iter().map(|f| f.map(|f| f.1)).collect::<Vec<_>>(),
+            ));
+        }
+        if let Some(x) = &r.excess_votes {
+            cols.push(Column::new(
+                "excess_votes".into(),
+                excess::per_station(e, x),
+            ));
+        }
+        if let Some(k) = r.fingerprint.as_ref().and_then(|f| f.klimek.as_ref()) {
+            let share = e.winner_share();
+            let post: Vec<Option<(f64, f64)>> = (0..n)
+                .map(|i| k.posterior(e.turnout[i], share[i]))
+                .collect();
+            cols.push(Column::new(
+                "klimek_p_incremental".into(),
+                post.iter().map(|p| p.map(|p| p.0)).collect::<Vec<_>>(),
+            ));
+            cols.push(Column::new(
+                "klimek_p_extreme".into(),
+                post.iter().map(|p| p.map(|p| p.1)).collect::<Vec<_>>(),
+            ));
+        }
+    }
     DataFrame::new(n, cols)
 }

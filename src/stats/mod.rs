@@ -3,5 +3,9 @@
 //! easy to test against hand-computed values.
 
 pub mod bootstrap;
+pub mod dip;
 pub mod gof;
+pub mod histogram;
+pub mod kde;
 pub mod multiple;
+pub mod optimize;
