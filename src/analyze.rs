@@ -8,9 +8,9 @@ use crate::methods::digits::{self, DigitsOptions};
 use crate::methods::excess::{self, ExcessOptions};
 use crate::methods::fingerprint::{self, FingerprintOptions};
 use crate::methods::integer_percent::{self, IntegerPercentOptions};
-use crate::methods::turnout_distribution::{self, TurnoutDistributionOptions};
 use crate::methods::summary::summarize;
-use crate::report::json::{Report, RunOptions, Tool};
+use crate::methods::turnout_distribution::{self, TurnoutDistributionOptions};
+use crate::report::json::{Report, RunOptions, SkippedMethod, Tool};
 use crate::report::{html, plots, stations, SCHEMA_VERSION};
 
 /// Options of an analysis.
@@ -79,11 +79,26 @@ pub fn build_report(loaded: &Loaded, opts: &AnalyzeOptions) -> Result<Report> {
         }
         None => None,
     };
+    // Options are checked first (an error, exit 2); data a method cannot
+    // use are recorded in `skipped` and the other methods still run.
+    let mut skipped = Vec::new();
     let excess_votes = match &opts.excess_votes {
         Some(x) => {
-            methods.push("excess_votes");
             let x = ExcessOptions { seed, ..x.clone() };
-            Some(excess::analyse(election, &x).map_err(Error::Options)?)
+            x.check().map_err(Error::Options)?;
+            match excess::analyse(election, &x) {
+                Ok(f) => {
+                    methods.push("excess_votes");
+                    Some(f)
+                }
+                Err(reason) => {
+                    skipped.push(SkippedMethod {
+                        method: "excess_votes",
+                        reason,
+                    });
+                    None
+                }
+            }
         }
         None => None,
     };
@@ -93,12 +108,30 @@ pub fn build_report(loaded: &Loaded, opts: &AnalyzeOptions) -> Result<Report> {
     });
     let turnout_distribution = match &opts.turnout_distribution {
         Some(t) => {
-            methods.push("turnout_distribution");
             let t = TurnoutDistributionOptions { seed, ..t.clone() };
-            Some(turnout_distribution::analyse(election, &t).map_err(Error::Options)?)
+            t.check().map_err(Error::Options)?;
+            match turnout_distribution::analyse(election, &t) {
+                Ok(f) => {
+                    methods.push("turnout_distribution");
+                    Some(f)
+                }
+                Err(reason) => {
+                    skipped.push(SkippedMethod {
+                        method: "turnout_distribution",
+                        reason,
+                    });
+                    None
+                }
+            }
         }
         None => None,
     };
+    if let Some(reason) = fingerprint.as_ref().and_then(|f| f.klimek_skipped.clone()) {
+        skipped.push(SkippedMethod {
+            method: "fingerprint.klimek",
+            reason,
+        });
+    }
     Ok(Report {
         schema_version: SCHEMA_VERSION,
         tool: Tool::default(),
@@ -116,6 +149,7 @@ pub fn build_report(loaded: &Loaded, opts: &AnalyzeOptions) -> Result<Report> {
         excess_votes,
         integer_percent,
         turnout_distribution,
+        skipped,
     })
 }
 
@@ -138,7 +172,8 @@ pub fn write_outputs(loaded: &Loaded, report: &Report, dir: &Path) -> Result<()>
         std::fs::write(&p, text).map_err(|e| Error::output(&p, e))
     };
     write("report.json", &report.to_json())?;
-    let mut df = stations::station_frame(election, Some(report)).map_err(|e| Error::output(dir, e))?;
+    let mut df =
+        stations::station_frame(election, Some(report)).map_err(|e| Error::output(dir, e))?;
     crate::io::write::write_frame(&mut df, &dir.join("stations.csv"))?;
     crate::io::write::write_frame(&mut df, &dir.join("stations.parquet"))?;
     let turnout = plots::TurnoutFigure {
@@ -203,7 +238,11 @@ pub fn write_outputs(loaded: &Loaded, report: &Report, dir: &Path) -> Result<()>
     if let Some(ip) = &report.integer_percent {
         for (stem, counts, desc) in [
             ("integer_turnout", &ip.turnout_histogram, "turnout (%)"),
-            ("integer_leader", &ip.leader_histogram, "leader's result (%)"),
+            (
+                "integer_leader",
+                &ip.leader_histogram,
+                "leader's result (%)",
+            ),
         ] {
             let fig = plots::IntegerPeaksFigure {
                 title: format!(

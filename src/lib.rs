@@ -32,3 +32,4 @@ pub mod stats;
 
 pub use election::Election;
 pub use error::{Error, Result};
+pub use report::SCHEMA_VERSION;

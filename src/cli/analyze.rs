@@ -109,6 +109,9 @@ pub fn run(a: Args) -> escrutinio::Result<i32> {
     if let Some(i) = &r.integer_percent {
         println!("integer percentages: {}", i.verdict);
     }
+    for s in &r.skipped {
+        println!("not run on these data: {}: {}", s.method, s.reason);
+    }
     println!("report: {}", opts.out_dir.join("report.html").display());
     Ok(0)
 }

@@ -192,11 +192,29 @@ pub fn run(a: Args) -> escrutinio::Result<i32> {
             "\nKlimek fit ({} stations, {} excluded, {} bootstrap replicates):",
             k.stations, k.excluded, k.bootstrap_replicates
         );
-        let _ = writeln!(out, "  incremental fraud f_i  {}", ci(&k.incremental_fraud, 4));
+        let _ = writeln!(
+            out,
+            "  incremental fraud f_i  {}",
+            ci(&k.incremental_fraud, 4)
+        );
         let _ = writeln!(out, "  extreme fraud f_e      {}", ci(&k.extreme_fraud, 4));
-        let _ = writeln!(out, "  theta, alpha           {}, {}", ci(&k.theta, 3), ci(&k.alpha, 2));
-        let _ = writeln!(out, "  clean turnout, share   {}, {}", ci(&k.turnout_mean, 3), ci(&k.share_mean, 3));
-        let _ = writeln!(out, "  manufactured ballots   {}", ci(&k.manufactured_ballots, 0));
+        let _ = writeln!(
+            out,
+            "  theta, alpha           {}, {}",
+            ci(&k.theta, 3),
+            ci(&k.alpha, 2)
+        );
+        let _ = writeln!(
+            out,
+            "  clean turnout, share   {}, {}",
+            ci(&k.turnout_mean, 3),
+            ci(&k.share_mean, 3)
+        );
+        let _ = writeln!(
+            out,
+            "  manufactured ballots   {}",
+            ci(&k.manufactured_ballots, 0)
+        );
         let _ = writeln!(out, "  {}", k.verdict);
     }
     let n = &x.national;
@@ -217,7 +235,11 @@ pub fn run(a: Args) -> escrutinio::Result<i32> {
         "\nInteger percentages ({} stations kept, {} excluded):",
         ip.stations, ip.excluded
     );
-    for (name, c) in [("turnout", &ip.turnout), ("leader", &ip.leader), ("either", &ip.either)] {
+    for (name, c) in [
+        ("turnout", &ip.turnout),
+        ("leader", &ip.leader),
+        ("either", &ip.either),
+    ] {
         let _ = writeln!(
             out,
             "  {name:<8} observed {:>7} expected {:>9.1} sd {:>6.1} excess {:>8.1} p {}",

@@ -86,7 +86,10 @@ impl ExcessOptions {
             }
         }
         if !(self.ci_level > 0.0 && self.ci_level < 1.0) {
-            return Err(format!("ci level must lie in (0, 1), not {}", self.ci_level));
+            return Err(format!(
+                "ci level must lie in (0, 1), not {}",
+                self.ci_level
+            ));
         }
         Ok(())
     }
@@ -191,7 +194,7 @@ fn bin(t: f64, width: f64) -> usize {
 }
 
 /// The clean peak bin: the 3-bin moving average of ballots per bin,
-/// maximised over the bins below the overall turnout.
+/// maximised over the bins up to the overall turnout's.
 fn peak_bin(rows: &[Row], width: f64) -> Option<usize> {
     let nb = (100.0 / width).ceil() as usize;
     let mut ballots = vec![0.0; nb];
@@ -210,11 +213,17 @@ fn peak_bin(rows: &[Row], width: f64) -> Option<usize> {
             let lo = k.saturating_sub(1);
             let hi = (k + 1).min(nb - 1);
             let s: f64 = ballots[lo..=hi].iter().sum();
-            (k, s / (hi - lo + 1) as f64)
+            (k, s / (hi - lo + 1) as f64, ballots[k])
         })
-        .filter(|&(_, s)| s > 0.0)
-        .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
-        .map(|(k, _)| k)
+        .filter(|&(_, s, _)| s > 0.0)
+        // Ties of the smoothed count go to the larger raw count, then to
+        // the lower bin.
+        .max_by(|a, b| {
+            a.1.total_cmp(&b.1)
+                .then(a.2.total_cmp(&b.2))
+                .then(b.0.cmp(&a.0))
+        })
+        .map(|(k, _, _)| k)
 }
 
 /// The excess for a given peak bin (`None` if the clean share is undefined
@@ -351,6 +360,10 @@ pub fn analyse(e: &Election, opts: &ExcessOptions) -> Result<ExcessFinding, Stri
             "{:.0} votes for the winner above the clean-peak line ({:.0}–{:.0}; {:.1} % of the winner's votes), with the clean peak at {:.0} % turnout.",
             n.estimate, lo, hi, 100.0 * n.excess_share_of_winner, 100.0 * n.peak_turnout
         ),
+        (Some(lo), Some(hi)) if hi < 0.0 => format!(
+            "No excess votes: the winner's share falls as turnout rises ({:.0}, interval {:.0} to {:.0}); the method's premise of a constant clean share does not hold here, and nothing points to votes added at high turnout (clean peak at {:.0} % turnout).",
+            n.estimate, lo, hi, 100.0 * n.peak_turnout
+        ),
         (Some(lo), Some(hi)) => format!(
             "No excess votes: the interval {:.0} to {:.0} includes zero (clean peak at {:.0} % turnout).",
             lo, hi, 100.0 * n.peak_turnout
@@ -420,7 +433,10 @@ mod tests {
         let p = excess_at(&rows, 1.0, 50).unwrap();
         assert!((p.clean_share - 0.5).abs() < 1e-12);
         let above_peak_clean: f64 = 10.0 * (505.0 * 0.5 - 505.0 * 0.5);
-        assert!((p.excess - (400.0 + above_peak_clean)).abs() < 1e-9, "{p:?}");
+        assert!(
+            (p.excess - (400.0 + above_peak_clean)).abs() < 1e-9,
+            "{p:?}"
+        );
         let stuffing = 10.0 * (505.0 - 500.0) + 300.0;
         assert!((p.stuffing - stuffing).abs() < 1e-9);
         assert_eq!(peak_bin(&rows, 1.0), Some(50));

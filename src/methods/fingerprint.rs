@@ -66,6 +66,9 @@ pub struct FingerprintFinding {
     pub contestants: Vec<ContestantFingerprint>,
     pub regions: Vec<RegionFingerprint>,
     pub klimek: Option<KlimekFit>,
+    /// Why the fit did not run on these data (too few stations, no clean
+    /// mode), when it was asked for; `null` otherwise.
+    pub klimek_skipped: Option<String>,
 }
 
 /// One contestant's fingerprints over a subset of stations.
@@ -126,14 +129,23 @@ pub fn analyse(e: &Election, opts: &FingerprintOptions) -> Result<FingerprintFin
     } else {
         Vec::new()
     };
-    let klimek = match &opts.klimek {
-        Some(k) => Some(klimek::analyse(e, k)?),
-        None => None,
+    // Bad options are errors; data the model cannot be fitted to are a
+    // recorded skip, so that the rest of the analysis still runs.
+    let (klimek, klimek_skipped) = match &opts.klimek {
+        Some(k) => {
+            k.check()?;
+            match klimek::analyse(e, k) {
+                Ok(f) => (Some(f), None),
+                Err(m) => (None, Some(m)),
+            }
+        }
+        None => (None, None),
     };
     Ok(FingerprintFinding {
         options: opts.clone(),
         contestants,
         regions,
         klimek,
+        klimek_skipped,
     })
 }

@@ -323,8 +323,9 @@ fn monte_carlo_null(
     let summary = |k: usize| {
         let mut v: Vec<f64> = counts.iter().map(|c| c[k]).collect();
         let m = v.iter().sum::<f64>() / v.len() as f64;
-        let sd = (v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (v.len() as f64 - 1.0).max(1.0))
-            .sqrt();
+        let sd = (v.iter().map(|x| (x - m) * (x - m)).sum::<f64>()
+            / (v.len() as f64 - 1.0).max(1.0))
+        .sqrt();
         v.sort_by(f64::total_cmp);
         SimulatedCount {
             mean: m,

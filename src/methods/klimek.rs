@@ -23,26 +23,39 @@
 //! returns √σ_ν).
 //!
 //! # Fit (escrutinio's; the 2012 paper's objective is unconfirmed)
-//! Distance: the residual sum of squares between the observed and the
-//! model's fingerprints, both as station proportions on `bins × bins` cells
-//! of turnout × share (the objective of Klimek et al.'s 2018 Turkey analysis,
-//! *PLOS ONE* 13(8): e0201882, with 1 % bins). The model's fingerprint is a
-//! mixture, (1 − f_i − f_e)·C + f_i·I(θ, α) + f_e·E(α), of a clean, an
-//! incremental and an extreme component, so for given (θ, α) the RSS is a
-//! quadratic in (f_i, f_e), minimised exactly under f_i, f_e ≥ 0,
-//! f_i + f_e ≤ 1 (instead of the published 0.01 grid). (θ, α) are found by a
-//! grid over [0.05, 0.6] × [0.5, 5] followed by Nelder–Mead (Nelder & Mead
-//! 1965) within [0.01, θ_max] × [0.1, α_max]. The components are Monte Carlo
-//! histograms of max(n, `model_stations`) pseudo-stations whose latent draws
-//! are fixed for a seed (common random numbers), so the objective is
-//! deterministic.
+//! All eight parameters (τ, ν, σ_τ, σ_ν, θ, α, f_i, f_e) are fitted jointly
+//! to the station-count fingerprint on `bins × bins` cells (50: 2-point
+//! cells). Distance ([`Distance`]): by default the multinomial
+//! log-likelihood Σ p̂_b log m_b of the observed cell proportions p̂ under the
+//! model's cell probabilities m (binned maximum likelihood); or the residual
+//! sum of squares of the proportions, the objective of Klimek et al.'s 2018
+//! Turkey analysis (*PLOS ONE* 13(8): e0201882). The model's fingerprint is
+//! the mixture m = (1 − f_i − f_e)·C + f_i·I(θ, α) + f_e·E(α), so for given
+//! shape parameters (f_i, f_e) are solved exactly on the triangle
+//! f_i, f_e ≥ 0, f_i + f_e ≤ 1 (the likelihood is concave in them; the RSS
+//! quadratic), instead of the published 0.01 grid. The six shape parameters
+//! are found by a grid over (θ, α) and Nelder–Mead (Nelder & Mead 1965)
+//! from two starts (Kobak's clean reading, and medians of the data) plus a
+//! restart, within τ, ν ∈ [0.05, 0.95], σ ∈ [0.005, 0.4],
+//! θ ∈ [`theta_min`, `theta_max`], α ∈ [0.1, α_max].
+//!
+//! The clean component C is computed in closed form (a mixture over 64
+//! electorate quantiles of products of normal cell probabilities, with the
+//! binomial counting noise of each station size). The fraud components I
+//! and E are Monte Carlo histograms of clamp(8n, `model_stations`, 400,000)
+//! pseudo-stations: Latin-hypercube draws of the clean values and noise, the
+//! data's electorates, binomial counting noise (normal approximation), and
+//! bilinear splatting onto the cells (the clean component gets the same
+//! smoothing variance). The draws are fixed for a seed (common random
+//! numbers), so the objective is deterministic and continuous.
 //!
 //! # Uncertainty
 //! A nonparametric bootstrap over stations: each replicate resamples the
-//! stations, re-estimates the clean parameters, draws fresh latent variables
-//! and refits; percentile intervals at `ci_level`. Replicate r uses the
-//! streams (seed, r), and replicates are independent, so the result does not
-//! depend on the thread count.
+//! stations, draws fresh latent variables and refits from two starts (the
+//! point estimate, and the resample's own median start); percentile
+//! intervals at `ci_level`. Replicate r uses the streams (seed, r), and
+//! replicates are independent, so the result does not depend on the thread
+//! count.
 //!
 //! # Implied ballots
 //! Manufactured (stuffed) ballots = E_total·[f_i·m_I + f_e·m_E], with m the
@@ -53,6 +66,9 @@
 //! # Assumptions and caveats
 //! One clean mode for the whole country (regional heterogeneity widens σ
 //! and can be mistaken for fraud); fraud only adds votes to the winner;
+//! θ ≥ `theta_min` (0.2): narrower incremental fraud overlaps the clean mode
+//! and f_i is then not identified (measured: at θ = 0.15 a fit of f_i 0.4
+//! returned 0.10 with Kobak's clean reading held fixed);
 //! published fits of the same data disagree by an order of magnitude
 //! (Klimek et al. Russia 2011 f_i 0.64, f_e 0.033; Mebane & Kalinin f_i
 //! 0.121, f_e 0.0032), because the objective, binning and clean-parameter
@@ -65,9 +81,11 @@ use serde::Serialize;
 use crate::election::Election;
 use crate::rng;
 use crate::stats::bootstrap::quantile_sorted;
+use statrs::distribution::{ContinuousCDF, Normal};
+
+use crate::stats::gof::normal_quantile;
 use crate::stats::histogram::{bin_of, Histogram2d};
 use crate::stats::kde::{first_mode_above, kde_on_grid, scott_bandwidth};
-use crate::stats::gof::normal_quantile;
 use crate::stats::optimize::nelder_mead;
 
 const PURPOSE_LATENT: u64 = 31;
@@ -86,12 +104,26 @@ pub enum Distance {
     Rss,
 }
 
+/// The denominator of the winner's share in the fit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShareBase {
+    /// Valid + invalid ballots (Kobak, Shpilkin & Pshenichnikov's
+    /// convention; with it the clean parameters reproduce Kobak's values).
+    /// Falls back to the election's share denominator without an invalid
+    /// column.
+    ValidAndInvalid,
+    /// The election's share denominator (valid votes, or the sum of votes).
+    Valid,
+}
+
 /// Options of the fit.
 #[derive(Debug, Clone, Serialize)]
 pub struct KlimekOptions {
     /// Bins per axis of the fitted fingerprint (100: 1 % bins).
     pub bins: usize,
     pub distance: Distance,
+    pub share_base: ShareBase,
     /// Smallest number of Monte Carlo pseudo-stations per component.
     pub model_stations: usize,
     /// Bootstrap replicates (0: no intervals).
@@ -118,7 +150,8 @@ impl Default for KlimekOptions {
         KlimekOptions {
             bins: 50,
             distance: Distance::Multinomial,
-            model_stations: 20_000,
+            share_base: ShareBase::ValidAndInvalid,
+            model_stations: 40_000,
             bootstrap: 100,
             ci_level: 0.95,
             extreme_sd: 0.075,
@@ -136,10 +169,16 @@ impl Default for KlimekOptions {
 impl KlimekOptions {
     pub fn check(&self) -> Result<(), String> {
         if !(10..=400).contains(&self.bins) {
-            return Err(format!("klimek bins must lie in [10, 400], not {}", self.bins));
+            return Err(format!(
+                "klimek bins must lie in [10, 400], not {}",
+                self.bins
+            ));
         }
         if !(self.ci_level > 0.0 && self.ci_level < 1.0) {
-            return Err(format!("ci level must lie in (0, 1), not {}", self.ci_level));
+            return Err(format!(
+                "ci level must lie in (0, 1), not {}",
+                self.ci_level
+            ));
         }
         if !(self.theta_max > 0.05 && self.theta_max <= 1.0) {
             return Err("theta_max must lie in (0.05, 1]".into());
@@ -268,6 +307,7 @@ pub struct KlimekFit {
 impl KlimekFit {
     /// Posterior probabilities (incremental, extreme) of the fit for a
     /// station at turnout `t` and share `s` (`None` outside [0, 1]).
+    /// The share is the fit's ([`KlimekOptions::share_base`]).
     pub fn posterior(&self, t: f64, s: f64) -> Option<(f64, f64)> {
         let b = self.options.bins;
         let k = bin_of(t, b)? * b + bin_of(s, b)?;
@@ -285,8 +325,20 @@ pub struct FitData {
 
 impl FitData {
     /// Stations with turnout and winner's share defined and in [0, 1].
-    pub fn from_election(e: &Election) -> FitData {
-        let s = e.winner_share();
+    pub fn from_election(e: &Election, base: ShareBase) -> FitData {
+        let w = e.winner_votes();
+        let share = |i: usize| {
+            let d = e.share_denominator[i]
+                + match (base, &e.invalid) {
+                    (ShareBase::ValidAndInvalid, Some(inv)) => inv[i],
+                    _ => 0,
+                };
+            if d == 0 {
+                f64::NAN
+            } else {
+                w[i] as f64 / d as f64
+            }
+        };
         let mut d = FitData {
             turnout: Vec::new(),
             share: Vec::new(),
@@ -294,7 +346,7 @@ impl FitData {
             excluded: 0,
         };
         for i in 0..e.len() {
-            let (t, v) = (e.turnout[i], s[i]);
+            let (t, v) = (e.turnout[i], share(i));
             if (0.0..=1.0).contains(&t) && (0.0..=1.0).contains(&v) {
                 d.turnout.push(t);
                 d.share.push(v);
@@ -360,7 +412,12 @@ impl Latent {
         let mut z = Vec::with_capacity(m);
         let mut x_ext = Vec::with_capacity(m);
         for &first in &z1 {
-            z.push([first, normal(&mut g).abs(), normal(&mut g).abs(), normal(&mut g).abs()]);
+            z.push([
+                first,
+                normal(&mut g).abs(),
+                normal(&mut g).abs(),
+                normal(&mut g).abs(),
+            ]);
             let x = loop {
                 let x = 1.0 - extreme_sd * normal(&mut g).abs();
                 if x > 0.0 && x < 1.0 {
@@ -396,7 +453,9 @@ struct Shape {
 
 impl Shape {
     fn to_vec(self) -> [f64; 6] {
-        [self.tau, self.nu, self.sd_t, self.sd_v, self.theta, self.alpha]
+        [
+            self.tau, self.nu, self.sd_t, self.sd_v, self.theta, self.alpha,
+        ]
     }
     fn from_slice(p: &[f64]) -> Shape {
         Shape {
@@ -445,22 +504,22 @@ fn splat(h: &mut [u32], bins: usize, t: f64, s: f64) {
     h[i1 * bins + k1] += wi1 * wk1;
 }
 
-/// The clean, incremental and extreme components, by Monte Carlo over the
+/// The incremental and extreme components, by Monte Carlo over the
 /// pseudo-stations in one pass: each pseudo-station's clean draw (a, v) is
-/// taken through each fraud class. Clean draws outside [0, 1] are rejected
+/// taken through both fraud classes. Clean draws outside [0, 1] are rejected
 /// (truncation). Each point gets counting noise at its electorate (ballots
 /// ~ Bin(N, t), winner ~ Bin(N·t, s), normal approximation). Deterministic
 /// for any thread count: counts are integers and the means are summed in
 /// chunk order.
-fn components(l: &Latent, sh: &Shape, bins: usize) -> [Component; 3] {
+fn components(l: &Latent, sh: &Shape, bins: usize) -> [Component; 2] {
     let m = l.e_a.len();
     let cells = bins * bins;
-    type Part = (Vec<u32>, [f64; 3], [f64; 3], u32);
+    type Part = (Vec<u32>, [f64; 2], [f64; 2], u32);
     let parts: Vec<Part> = (0..m.div_ceil(CHUNK))
         .into_par_iter()
         .map(|c| {
-            let mut h = vec![0u32; 3 * cells];
-            let (mut st, mut sl, mut kept) = ([0.0; 3], [0.0; 3], 0u32);
+            let mut h = vec![0u32; 2 * cells];
+            let (mut st, mut sl, mut kept) = ([0.0; 2], [0.0; 2], 0u32);
             for j in c * CHUNK..((c + 1) * CHUNK).min(m) {
                 let a = sh.tau + sh.sd_t * l.e_a[j];
                 let v = sh.nu + sh.sd_v * l.e_v[j];
@@ -474,7 +533,7 @@ fn components(l: &Latent, sh: &Shape, bins: usize) -> [Component; 3] {
                     .map(|z| sh.theta * z)
                     .find(|&x| x < 1.0)
                     .unwrap_or(1.0 - 1e-9);
-                for (k, x) in [0.0, x_inc, l.x_ext[j]].into_iter().enumerate() {
+                for (k, x) in [x_inc, l.x_ext[j]].into_iter().enumerate() {
                     let stuffed = x * (1.0 - a);
                     let stolen = if x > 0.0 {
                         x.powf(sh.alpha) * (1.0 - v) * a
@@ -498,13 +557,13 @@ fn components(l: &Latent, sh: &Shape, bins: usize) -> [Component; 3] {
             (h, st, sl, kept)
         })
         .collect();
-    let mut hist = vec![0.0; 3 * cells];
-    let (mut st, mut sl, mut kept) = ([0.0; 3], [0.0; 3], 0u64);
+    let mut hist = vec![0.0; 2 * cells];
+    let (mut st, mut sl, mut kept) = ([0.0; 2], [0.0; 2], 0u64);
     for (h, a, b, k) in parts {
         for (o, c) in hist.iter_mut().zip(h) {
             *o += c as f64;
         }
-        for q in 0..3 {
+        for q in 0..2 {
             st[q] += a[q];
             sl[q] += b[q];
         }
@@ -513,16 +572,75 @@ fn components(l: &Latent, sh: &Shape, bins: usize) -> [Component; 3] {
     let kf = kept.max(1) as f64;
     let mass = kf * (SPLAT * SPLAT) as f64;
     hist.iter_mut().for_each(|c| *c /= mass);
-    let mut it = hist.chunks_exact(cells).enumerate().map(|(q, h)| Component {
-        hist: h.to_vec(),
-        stuffed: st[q] / kf,
-        stolen: sl[q] / kf,
-    });
+    let mut it = hist
+        .chunks_exact(cells)
+        .enumerate()
+        .map(|(q, h)| Component {
+            hist: h.to_vec(),
+            stuffed: st[q] / kf,
+            stolen: sl[q] / kf,
+        });
     [
-        it.next().expect("three components"),
-        it.next().expect("three components"),
-        it.next().expect("three components"),
+        it.next().expect("two components"),
+        it.next().expect("two components"),
     ]
+}
+
+/// Quantiles of the electorates for [`clean_component`].
+const ELECTORATE_QUANTILES: usize = 64;
+
+fn electorate_quantiles(electorates: &[u64]) -> Vec<f64> {
+    let mut v: Vec<f64> = electorates.iter().map(|&e| e.max(1) as f64).collect();
+    v.sort_by(f64::total_cmp);
+    (0..ELECTORATE_QUANTILES)
+        .map(|q| quantile_sorted(&v, (q as f64 + 0.5) / ELECTORATE_QUANTILES as f64))
+        .collect()
+}
+
+/// The clean component computed, not simulated: at electorate N the clean
+/// turnout is N(τ, σ_τ² + τ(1 − τ)/N + w²/6) and the share N(ν, σ_ν² +
+/// ν(1 − ν)/(Nτ) + w²/6), independent (w = 1/bins: the variance of the
+/// bilinear splat the simulated components get), with the mass outside
+/// [0, 1] in the edge cells as the simulated components clamp it; averaged
+/// over 64 electorate quantiles of the data. Exact up to the normal
+/// approximation of the counting noise and the (negligible for clean modes
+/// inside (0, 1)) truncation, and free of Monte Carlo noise, which would
+/// otherwise let the fraud components fit the noise of the clean one.
+fn clean_component(sh: &Shape, bins: usize, electorates: &[f64]) -> Vec<f64> {
+    let n = Normal::new(0.0, 1.0).expect("standard normal");
+    let w2 = 1.0 / (6.0 * (bins * bins) as f64);
+    let cells = |mean: f64, var: f64| -> Vec<f64> {
+        let sd = var.sqrt();
+        let cdf: Vec<f64> = (0..=bins)
+            .map(|k| match k {
+                0 => 0.0,
+                k if k == bins => 1.0,
+                k => n.cdf((k as f64 / bins as f64 - mean) / sd),
+            })
+            .collect();
+        (0..bins).map(|k| cdf[k + 1] - cdf[k]).collect()
+    };
+    let mut h = vec![0.0; bins * bins];
+    let q = electorates.len() as f64;
+    for &nn in electorates {
+        let pt = cells(
+            sh.tau,
+            sh.sd_t * sh.sd_t + sh.tau * (1.0 - sh.tau) / nn + w2,
+        );
+        let pv = cells(
+            sh.nu,
+            sh.sd_v * sh.sd_v + sh.nu * (1.0 - sh.nu) / (nn * sh.tau).max(1.0) + w2,
+        );
+        for i in 0..bins {
+            if pt[i] < 1e-300 {
+                continue;
+            }
+            for k in 0..bins {
+                h[i * bins + k] += pt[i] * pv[k] / q;
+            }
+        }
+    }
+    h
 }
 
 /// One evaluation: best (f_i, f_e) for a shape, the RSS and the components.
@@ -666,6 +784,8 @@ fn best_shares_multinomial(
 struct Model<'l> {
     bins: usize,
     distance: Distance,
+    /// Electorates at the mid-quantiles (k + ½)/Q of the data's.
+    electorate_quantiles: Vec<f64>,
     observed: &'l [f64],
     latent: &'l Latent,
 }
@@ -674,8 +794,8 @@ impl Model<'_> {
     fn eval(&self, sh: Shape) -> Eval {
         let l = self.latent;
         let bins = self.bins;
-        let [clean, inc, ext] = components(l, &sh, bins);
-        let clean = clean.hist;
+        let [inc, ext] = components(l, &sh, bins);
+        let clean = clean_component(&sh, bins, &self.electorate_quantiles);
         let (fi, fe, rss) = match self.distance {
             Distance::Rss => best_shares_rss(self.observed, &clean, &inc.hist, &ext.hist),
             Distance::Multinomial => {
@@ -737,7 +857,7 @@ impl Model<'_> {
 /// Fits the model to an election's winner (turnout = ballots / electorate,
 /// share = winner / share denominator, as the election defines them).
 pub fn analyse(e: &Election, opts: &KlimekOptions) -> Result<KlimekFit, String> {
-    fit(&FitData::from_election(e), opts)
+    fit(&FitData::from_election(e, opts.share_base), opts)
 }
 
 fn observed_hist(d: &FitData, idx: Option<&[usize]>, bins: usize) -> Histogram2d {
@@ -799,15 +919,20 @@ pub fn fit(d: &FitData, opts: &KlimekOptions) -> Result<KlimekFit, String> {
     let kobak = clean_parameters(&d.turnout, &d.share).ok_or(
         "the Klimek fit found no clean mode above 0.3 in turnout or share (clean parameters undefined)",
     )?;
-    let m = (4 * n).clamp(opts.model_stations.min(200_000), 200_000.max(opts.model_stations));
+    let m = (8 * n).clamp(
+        opts.model_stations.min(400_000),
+        400_000.max(opts.model_stations),
+    );
     let bins = opts.bins;
     let electorate: f64 = d.electorate.iter().map(|&x| x as f64).sum();
     let obs = observed_hist(d, None, bins);
     let obs_p = obs.clone().normalised();
     let latent = Latent::draw(m, opts.seed, 0, opts.extreme_sd, &d.electorate);
+    let quantiles = electorate_quantiles(&d.electorate);
     let model = Model {
         bins,
         distance: opts.distance,
+        electorate_quantiles: quantiles.clone(),
         observed: &obs_p.cells,
         latent: &latent,
     };
@@ -859,10 +984,23 @@ pub fn fit(d: &FitData, opts: &KlimekOptions) -> Result<KlimekFit, String> {
             let model = Model {
                 bins,
                 distance: opts.distance,
+                electorate_quantiles: quantiles.clone(),
                 observed: &o.cells,
                 latent: &lat,
             };
-            let ev = model.fit(opts, best.shape, false, opts.max_evals_bootstrap);
+            // Two starts, the point estimate and the resample's own robust
+            // start: a warm start alone would keep every replicate in the
+            // point estimate's basin and make the interval too narrow where
+            // the likelihood is flat (f_i against a shifted clean mode).
+            let warm = model.fit(opts, best.shape, false, opts.max_evals_bootstrap);
+            let resample = FitData {
+                turnout: idx.iter().map(|&i| d.turnout[i]).collect(),
+                share: idx.iter().map(|&i| d.share[i]).collect(),
+                electorate: Vec::new(),
+                excluded: 0,
+            };
+            let cold = model.fit(opts, robust_start(&resample), true, opts.max_evals_bootstrap);
+            let ev = if cold.rss < warm.rss { cold } else { warm };
             // The electorate of the resample, not of the data.
             let scale = idx.iter().map(|&i| d.electorate[i] as f64).sum::<f64>() / electorate;
             summary(&ev, scale)
@@ -909,7 +1047,8 @@ pub fn fit(d: &FitData, opts: &KlimekOptions) -> Result<KlimekFit, String> {
         .sum();
     let fi = est[0];
     let fe = est[1];
-    let negligible = |e: &Estimate| e.ci_low.is_some_and(|l| l <= 1e-4) || e.ci_high.is_some_and(|h| h < 0.01);
+    let negligible =
+        |e: &Estimate| e.ci_low.is_some_and(|l| l <= 1e-4) || e.ci_high.is_some_and(|h| h < 0.01);
     let verdict = if negligible(&fi) && negligible(&fe) {
         format!(
             "The fitted fraud shares are near zero (incremental {:.3}, extreme {:.4}; their intervals reach 0 or stay below 0.01): the fingerprint is consistent with the fair model.",

@@ -66,6 +66,15 @@ impl Default for TurnoutDistributionOptions {
     }
 }
 
+impl TurnoutDistributionOptions {
+    pub fn check(&self) -> Result<(), String> {
+        if !(self.ci_level > 0.0 && self.ci_level < 1.0) {
+            return Err(format!("ci level must lie in (0, 1), not {}", self.ci_level));
+        }
+        Ok(())
+    }
+}
+
 /// A moment with its interval.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Moment {
@@ -246,7 +255,10 @@ pub fn analyse(
     opts: &TurnoutDistributionOptions,
 ) -> Result<TurnoutDistributionFinding, String> {
     if !(opts.ci_level > 0.0 && opts.ci_level < 1.0) {
-        return Err(format!("ci level must lie in (0, 1), not {}", opts.ci_level));
+        return Err(format!(
+            "ci level must lie in (0, 1), not {}",
+            opts.ci_level
+        ));
     }
     let idx: Vec<usize> = (0..e.len())
         .filter(|&i| (0.0..=1.0).contains(&e.turnout[i]))

@@ -213,8 +213,10 @@ fn fingerprint_section(h: &mut String, r: &Report, figures: &Figures) {
                 sl.ci_low,
                 sl.ci_high,
                 match sl.reading {
-                    crate::methods::turnout_distribution::SlopeReading::AboveOne => "above 1: votes grow faster than turnout",
-                    crate::methods::turnout_distribution::SlopeReading::BelowZero => "below 0: votes fall as turnout rises",
+                    crate::methods::turnout_distribution::SlopeReading::AboveOne =>
+                        "above 1: votes grow faster than turnout",
+                    crate::methods::turnout_distribution::SlopeReading::BelowZero =>
+                        "below 0: votes fall as turnout rises",
                     crate::methods::turnout_distribution::SlopeReading::Within => "within [0, 1]",
                 }
             );
@@ -417,6 +419,14 @@ pub fn render(r: &Report, figures: &Figures) -> String {
     h.push_str("<figcaption>Stations per 1-point turnout bin (also <code>plots/turnout_histogram.png</code> and <code>.svg</code>).</figcaption></figure>\n");
 
     fingerprint_section(&mut h, r, figures);
+    for sk in &r.skipped {
+        let _ = writeln!(
+            h,
+            "<p class=\"note\">Not run on these data: <code>{}</code>: {}</p>",
+            escape(sk.method),
+            escape(&sk.reason)
+        );
+    }
     if let Some(d) = &r.digits {
         digits_section(&mut h, d, figures);
     }

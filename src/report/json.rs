@@ -12,8 +12,8 @@ use crate::methods::digits::DigitsFinding;
 use crate::methods::excess::ExcessFinding;
 use crate::methods::fingerprint::FingerprintFinding;
 use crate::methods::integer_percent::IntegerPercentFinding;
-use crate::methods::turnout_distribution::TurnoutDistributionFinding;
 use crate::methods::summary::Summary;
+use crate::methods::turnout_distribution::TurnoutDistributionFinding;
 
 /// Version of the `report.json` / `stations.*` layout (semantic versioning:
 /// a major bump removes or renames fields, a minor bump adds them).
@@ -70,6 +70,16 @@ pub struct Report {
     /// Turnout distribution shape and vote–turnout regressions; since 1.2.0.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub turnout_distribution: Option<TurnoutDistributionFinding>,
+    /// Methods asked for that could not run on these data, with the reason
+    /// (always present, usually empty); since 1.2.0.
+    pub skipped: Vec<SkippedMethod>,
+}
+
+/// A method that was asked for but could not run on the data.
+#[derive(Debug, Clone, Serialize)]
+pub struct SkippedMethod {
+    pub method: &'static str,
+    pub reason: String,
 }
 
 impl Report {

@@ -389,8 +389,9 @@ impl Figure for IntegerPeaksFigure<'_> {
             .map_err(|e| e.to_string())?;
         chart
             .draw_series(
-                (x0 as usize..x1 as usize)
-                    .map(|p| PathElement::new(vec![(p as f64, 0.0), (p as f64, ymax)], RED.mix(0.25))),
+                (x0 as usize..x1 as usize).map(|p| {
+                    PathElement::new(vec![(p as f64, 0.0), (p as f64, ymax)], RED.mix(0.25))
+                }),
             )
             .map_err(|e| e.to_string())?;
         chart

@@ -48,7 +48,7 @@ pub fn kde_on_grid(x: &[f64], weights: Option<&[f64]>, h: f64, grid: usize) -> V
         total += w;
     }
     let mut out = vec![0.0; grid + 1];
-    if !(h > 0.0) || total == 0.0 {
+    if h.is_nan() || h <= 0.0 || total == 0.0 {
         return out;
     }
     let reach = (6.0 * h * FINE as f64).ceil() as i64;

@@ -131,7 +131,10 @@ mod tests {
             5000,
             &[1e-8, 1e-8],
         );
-        assert!((x[0] - 1.0).abs() < 1e-3 && (x[1] - 1.0).abs() < 1e-3, "{x:?}");
+        assert!(
+            (x[0] - 1.0).abs() < 1e-3 && (x[1] - 1.0).abs() < 1e-3,
+            "{x:?}"
+        );
         // The minimum outside the box lands on its edge.
         let (x, _) = nelder_mead(
             |x: &[f64]| (x[0] - 3.0).powi(2),
