@@ -999,7 +999,12 @@ pub fn fit(d: &FitData, opts: &KlimekOptions) -> Result<KlimekFit, String> {
                 electorate: Vec::new(),
                 excluded: 0,
             };
-            let cold = model.fit(opts, robust_start(&resample), true, opts.max_evals_bootstrap);
+            let cold = model.fit(
+                opts,
+                robust_start(&resample),
+                true,
+                opts.max_evals_bootstrap,
+            );
             let ev = if cold.rss < warm.rss { cold } else { warm };
             // The electorate of the resample, not of the data.
             let scale = idx.iter().map(|&i| d.electorate[i] as f64).sum::<f64>() / electorate;

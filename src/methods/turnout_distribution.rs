@@ -69,7 +69,10 @@ impl Default for TurnoutDistributionOptions {
 impl TurnoutDistributionOptions {
     pub fn check(&self) -> Result<(), String> {
         if !(self.ci_level > 0.0 && self.ci_level < 1.0) {
-            return Err(format!("ci level must lie in (0, 1), not {}", self.ci_level));
+            return Err(format!(
+                "ci level must lie in (0, 1), not {}",
+                self.ci_level
+            ));
         }
         Ok(())
     }
