@@ -52,6 +52,25 @@ impl AnalyzeOptions {
     }
 }
 
+/// A method's finding, recorded as run; or its reason, recorded as skipped.
+fn ran<T>(
+    method: &'static str,
+    result: std::result::Result<T, String>,
+    methods: &mut Vec<&'static str>,
+    skipped: &mut Vec<SkippedMethod>,
+) -> Option<T> {
+    match result {
+        Ok(f) => {
+            methods.push(method);
+            Some(f)
+        }
+        Err(reason) => {
+            skipped.push(SkippedMethod { method, reason });
+            None
+        }
+    }
+}
+
 /// Builds the report for an already loaded data set (no files written).
 pub fn build_report(loaded: &Loaded, opts: &AnalyzeOptions) -> Result<Report> {
     let election = loaded.election()?;
@@ -86,19 +105,12 @@ pub fn build_report(loaded: &Loaded, opts: &AnalyzeOptions) -> Result<Report> {
         Some(x) => {
             let x = ExcessOptions { seed, ..x.clone() };
             x.check().map_err(Error::Options)?;
-            match excess::analyse(election, &x) {
-                Ok(f) => {
-                    methods.push("excess_votes");
-                    Some(f)
-                }
-                Err(reason) => {
-                    skipped.push(SkippedMethod {
-                        method: "excess_votes",
-                        reason,
-                    });
-                    None
-                }
-            }
+            ran(
+                "excess_votes",
+                excess::analyse(election, &x),
+                &mut methods,
+                &mut skipped,
+            )
         }
         None => None,
     };
@@ -110,19 +122,12 @@ pub fn build_report(loaded: &Loaded, opts: &AnalyzeOptions) -> Result<Report> {
         Some(t) => {
             let t = TurnoutDistributionOptions { seed, ..t.clone() };
             t.check().map_err(Error::Options)?;
-            match turnout_distribution::analyse(election, &t) {
-                Ok(f) => {
-                    methods.push("turnout_distribution");
-                    Some(f)
-                }
-                Err(reason) => {
-                    skipped.push(SkippedMethod {
-                        method: "turnout_distribution",
-                        reason,
-                    });
-                    None
-                }
-            }
+            ran(
+                "turnout_distribution",
+                turnout_distribution::analyse(election, &t),
+                &mut methods,
+                &mut skipped,
+            )
         }
         None => None,
     };

@@ -46,6 +46,7 @@ fn int(x: u64) -> String {
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222}\
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}\
 th{background:#f0f0f0}td.l,th.l{text-align:left}.note{background:#fff8e0;border-left:4px solid #e0a000;padding:.5em 1em}\
+.verdict{font-weight:600;border-left:4px solid #31639a;padding:.3em 1em}\
 code{background:#f4f4f4;padding:0 3px}";
 
 /// The inline SVG figures of the page (drawn by `report::plots`).
