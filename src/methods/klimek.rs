@@ -1060,17 +1060,18 @@ pub fn fit(d: &FitData, opts: &KlimekOptions) -> Result<KlimekFit, String> {
             fi.estimate, fe.estimate
         )
     } else {
+        let range = |e: &Estimate, scale: f64, d: usize| match (e.ci_low, e.ci_high) {
+            (Some(l), Some(h)) => format!(" ({:.d$}–{:.d$})", scale * l, scale * h),
+            _ => String::new(),
+        };
         format!(
-            "The fitted model puts {:.1} % of stations under incremental fraud ({:.1}–{:.1} %) and {:.2} % under extreme fraud ({:.2}–{:.2} %), implying {:.0} manufactured ballots ({:.0}–{:.0}).",
+            "The fitted model puts {:.1} % of stations under incremental fraud{} and {:.2} % under extreme fraud{}, implying {:.0} manufactured ballots{}.",
             100.0 * fi.estimate,
-            100.0 * fi.ci_low.unwrap_or(f64::NAN),
-            100.0 * fi.ci_high.unwrap_or(f64::NAN),
+            range(&fi, 100.0, 1).replace(')', " %)"),
             100.0 * fe.estimate,
-            100.0 * fe.ci_low.unwrap_or(f64::NAN),
-            100.0 * fe.ci_high.unwrap_or(f64::NAN),
+            range(&fe, 100.0, 2).replace(')', " %)"),
             est[4].estimate,
-            est[4].ci_low.unwrap_or(f64::NAN),
-            est[4].ci_high.unwrap_or(f64::NAN),
+            range(&est[4], 1.0, 0),
         )
     };
     Ok(KlimekFit {
