@@ -255,6 +255,11 @@ fn viridis(v: f64) -> RGBColor {
     )
 }
 
+/// Cells below this value stay white: expected counts of a model below 0.1
+/// station would otherwise paint the whole square (observed counts are
+/// integers, unaffected).
+const MIN_SHOWN: f64 = 0.1;
+
 /// One panel of a fingerprint figure: a dense `bins × bins` grid, cell
 /// `(x, y)` at `x * bins + y`.
 pub struct HeatmapPanel<'a> {
@@ -265,7 +270,7 @@ pub struct HeatmapPanel<'a> {
 
 /// Turnout × share fingerprints side by side (observed, fitted, fair), on
 /// one logarithmic colour scale shared by the panels: colour ∝ log10(1 + c)
-/// up to the largest cell; empty cells white.
+/// up to the largest cell; cells below 0.1 white.
 pub struct FingerprintFigure<'a> {
     pub title: String,
     pub y_desc: String,
@@ -316,7 +321,7 @@ impl Figure for FingerprintFigure<'_> {
                     p.cells
                         .iter()
                         .enumerate()
-                        .filter(|(_, &c)| c > 0.0)
+                        .filter(|(_, &c)| c >= MIN_SHOWN)
                         .map(|(k, &c)| {
                             let (i, j) = ((k / p.bins) as f64, (k % p.bins) as f64);
                             let colour = viridis((1.0 + c).log10() / scale);
