@@ -233,7 +233,8 @@ fn truncated_normal(rng: &mut rng::Rng, mean: f64, sd: f64, lo: f64, hi: f64) ->
     mean.clamp(lo, hi)
 }
 
-fn binomial(rng: &mut rng::Rng, n: u64, p: f64) -> u64 {
+/// A Bin(n, p) draw (0 when n or p is 0, n when p ≥ 1).
+pub(crate) fn binomial(rng: &mut rng::Rng, n: u64, p: f64) -> u64 {
     if n == 0 || p <= 0.0 {
         return 0;
     }

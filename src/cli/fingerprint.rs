@@ -183,10 +183,6 @@ pub fn run(a: Args) -> escrutinio::Result<i32> {
         e.contestants[e.winner].name
     );
     if let Some(k) = &f.klimek {
-        let ci = |v: &escrutinio::methods::klimek::Estimate, d: usize| match (v.ci_low, v.ci_high) {
-            (Some(l), Some(h)) => format!("{:.d$} [{l:.d$}, {h:.d$}]", v.estimate),
-            _ => format!("{:.d$}", v.estimate),
-        };
         let _ = writeln!(
             out,
             "\nKlimek fit ({} stations, {} excluded, {} bootstrap replicates):",
@@ -195,25 +191,29 @@ pub fn run(a: Args) -> escrutinio::Result<i32> {
         let _ = writeln!(
             out,
             "  incremental fraud f_i  {}",
-            ci(&k.incremental_fraud, 4)
+            k.incremental_fraud.display(4)
         );
-        let _ = writeln!(out, "  extreme fraud f_e      {}", ci(&k.extreme_fraud, 4));
+        let _ = writeln!(
+            out,
+            "  extreme fraud f_e      {}",
+            k.extreme_fraud.display(4)
+        );
         let _ = writeln!(
             out,
             "  theta, alpha           {}, {}",
-            ci(&k.theta, 3),
-            ci(&k.alpha, 2)
+            k.theta.display(3),
+            k.alpha.display(2)
         );
         let _ = writeln!(
             out,
             "  clean turnout, share   {}, {}",
-            ci(&k.turnout_mean, 3),
-            ci(&k.share_mean, 3)
+            k.turnout_mean.display(3),
+            k.share_mean.display(3)
         );
         let _ = writeln!(
             out,
             "  manufactured ballots   {}",
-            ci(&k.manufactured_ballots, 0)
+            k.manufactured_ballots.display(0)
         );
         let _ = writeln!(out, "  {}", k.verdict);
     }

@@ -39,7 +39,7 @@ use serde::Serialize;
 
 use crate::election::Election;
 use crate::rng;
-use crate::stats::bootstrap::quantile_sorted;
+use crate::stats::bootstrap::Estimate;
 
 const PURPOSE_BOOTSTRAP: u64 = 41;
 
@@ -164,24 +164,29 @@ struct Row {
     others: f64,
 }
 
-fn rows(e: &Election, pick: impl Fn(usize) -> bool) -> (Vec<Row>, usize) {
-    let w = e.winner_votes();
-    let mut out = Vec::new();
-    let mut excluded = 0;
-    for i in (0..e.len()).filter(|&i| pick(i)) {
-        let t = e.turnout[i];
-        let valid = e.share_denominator[i];
-        if !t.is_finite() || valid == 0 || w[i] > valid {
-            excluded += 1;
-            continue;
-        }
-        out.push(Row {
+impl Row {
+    /// Station `i`, when it has a turnout and valid votes (and the winner
+    /// no more votes than are valid).
+    fn of(e: &Election, i: usize) -> Option<Row> {
+        let (t, valid, w) = (e.turnout[i], e.share_denominator[i], e.winner_votes()[i]);
+        (t.is_finite() && valid > 0 && w <= valid).then(|| Row {
             turnout: t,
             electorate: e.electorate[i] as f64,
             ballots: e.ballots[i] as f64,
-            winner: w[i] as f64,
-            others: (valid - w[i]) as f64,
-        });
+            winner: w as f64,
+            others: (valid - w) as f64,
+        })
+    }
+}
+
+fn rows(e: &Election, pick: impl Fn(usize) -> bool) -> (Vec<Row>, usize) {
+    let mut out = Vec::new();
+    let mut excluded = 0;
+    for i in (0..e.len()).filter(|&i| pick(i)) {
+        match Row::of(e, i) {
+            Some(r) => out.push(r),
+            None => excluded += 1,
+        }
     }
     (out, excluded)
 }
@@ -286,20 +291,16 @@ fn estimate(
             estimate_one(&sample, opts, fixed).map(|p| (p.excess, p.peak_turnout))
         })
         .collect();
-    let q = (1.0 - opts.ci_level) / 2.0;
-    let interval = |mut v: Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        if v.is_empty() {
-            (None, None)
-        } else {
-            (
-                Some(quantile_sorted(&v, q)),
-                Some(quantile_sorted(&v, 1.0 - q)),
-            )
-        }
-    };
-    let (lo, hi) = interval(reps.iter().map(|r| r.0).collect());
-    let (plo, phi) = interval(reps.iter().map(|r| r.1).collect());
+    let excess_ci = Estimate::percentile(
+        point.excess,
+        reps.iter().map(|r| r.0).collect(),
+        opts.ci_level,
+    );
+    let peak_ci = Estimate::percentile(
+        point.peak_turnout,
+        reps.iter().map(|r| r.1).collect(),
+        opts.ci_level,
+    );
     let peak = bin(point.peak_turnout + 1e-12, opts.bin_width);
     let sensitivity = (-3i64..=3)
         .filter_map(|d| {
@@ -314,8 +315,8 @@ fn estimate(
         peak_turnout: point.peak_turnout,
         clean_share: point.clean_share,
         estimate: point.excess,
-        ci_low: lo,
-        ci_high: hi,
+        ci_low: excess_ci.ci_low,
+        ci_high: excess_ci.ci_high,
         stuffing: point.stuffing,
         switching: point.switching,
         excess_share_of_winner: if winner_total > 0.0 {
@@ -324,8 +325,8 @@ fn estimate(
             0.0
         },
         stations_above: point.stations_above,
-        peak_ci_low: plo,
-        peak_ci_high: phi,
+        peak_ci_low: peak_ci.ci_low,
+        peak_ci_high: peak_ci.ci_high,
         sensitivity,
     })
 }
@@ -388,20 +389,16 @@ pub fn analyse(e: &Election, opts: &ExcessOptions) -> Result<ExcessFinding, Stri
 pub fn per_station(e: &Election, f: &ExcessFinding) -> Vec<Option<f64>> {
     let l = f.national.clean_share;
     let ratio = l / (1.0 - l);
-    let w = e.winner_votes();
     let width = f.options.bin_width;
     let peak = bin(f.national.peak_turnout + 1e-12, width);
     (0..e.len())
         .map(|i| {
-            let t = e.turnout[i];
-            let valid = e.share_denominator[i];
-            if !t.is_finite() || valid == 0 || w[i] > valid {
-                return None;
-            }
-            Some(if bin(t, width) >= peak {
-                w[i] as f64 - (valid - w[i]) as f64 * ratio
-            } else {
-                0.0
+            Row::of(e, i).map(|r| {
+                if bin(r.turnout, width) >= peak {
+                    r.winner - r.others * ratio
+                } else {
+                    0.0
+                }
             })
         })
         .collect()

@@ -36,6 +36,7 @@ use serde::Serialize;
 use statrs::function::gamma::ln_gamma;
 
 use crate::election::Election;
+use crate::simulate::binomial;
 use crate::stats::gof::normal_upper_p_value;
 
 /// Inclusion rules (defaults: the paper's).
@@ -203,65 +204,78 @@ fn count(observed: u64, probs: impl Iterator<Item = f64>) -> IntegerCount {
     }
 }
 
+/// A station the inclusion rules keep: ballots issued over the electorate,
+/// the leader's votes over valid + invalid.
+#[derive(Clone, Copy)]
+struct Unit {
+    electorate: u64,
+    issued: u64,
+    denom: u64,
+    leader: u64,
+}
+
+impl Unit {
+    /// The station `i` if the inclusion rules keep it.
+    fn of(e: &Election, i: usize, opts: &IntegerPercentOptions) -> Option<Unit> {
+        // Valid + invalid (the share denominator is the valid count).
+        let u = Unit {
+            electorate: e.electorate[i],
+            issued: e.ballots[i],
+            denom: e.share_denominator[i] + e.invalid.as_ref().map_or(0, |v| v[i]),
+            leader: e.contestants[e.winner].votes[i],
+        };
+        if u.denom == 0 || u.electorate < opts.min_electorate {
+            return None;
+        }
+        (u.turnout() <= opts.max_rate && u.share() <= opts.max_rate).then_some(u)
+    }
+
+    fn turnout(&self) -> f64 {
+        self.issued as f64 / self.electorate as f64
+    }
+
+    fn share(&self) -> f64 {
+        self.leader as f64 / self.denom as f64
+    }
+
+    /// (turnout on an integer percentage, leader's result on one).
+    fn integer(&self, tol: f64) -> (bool, bool) {
+        (
+            is_integer_percent(self.issued, self.electorate, tol),
+            is_integer_percent(self.leader, self.denom, tol),
+        )
+    }
+}
+
 /// Counts integer turnouts and leader's results and their exact null.
 pub fn analyse(e: &Election, opts: &IntegerPercentOptions) -> IntegerPercentFinding {
-    let leader = &e.contestants[e.winner].votes;
     let n = e.stations.len();
-    // Per station: kept, observed flags, null probabilities.
-    let rows: Vec<(bool, bool, bool, f64, f64)> = (0..n)
-        .into_par_iter()
-        .map(|i| {
-            // Valid + invalid (the share denominator is the valid count).
-            let denom = e.share_denominator[i] + e.invalid.as_ref().map_or(0, |v| v[i]);
-            let elec = e.electorate[i];
-            let issued = e.ballots[i];
-            if denom == 0 || elec < opts.min_electorate {
-                return (false, false, false, 0.0, 0.0);
-            }
-            let t = issued as f64 / elec as f64;
-            let s = leader[i] as f64 / denom as f64;
-            if !(t <= opts.max_rate && s <= opts.max_rate) {
-                return (false, false, false, 0.0, 0.0);
-            }
-            let tol = opts.tolerance;
+    let tol = opts.tolerance;
+    let units: Vec<Unit> = (0..n).filter_map(|i| Unit::of(e, i, opts)).collect();
+    // Per kept station: observed flags, null probabilities.
+    let rows: Vec<(bool, bool, f64, f64)> = units
+        .par_iter()
+        .map(|u| {
+            let (it, il) = u.integer(tol);
             (
-                true,
-                is_integer_percent(issued, elec, tol),
-                is_integer_percent(leader[i], denom, tol),
-                prob_integer(elec, t, tol),
-                prob_integer(denom, s, tol),
+                it,
+                il,
+                prob_integer(u.electorate, u.turnout(), tol),
+                prob_integer(u.denom, u.share(), tol),
             )
         })
         .collect();
-    let kept: Vec<&(bool, bool, bool, f64, f64)> = rows.iter().filter(|r| r.0).collect();
-    let obs_t = kept.iter().filter(|r| r.1).count() as u64;
-    let obs_l = kept.iter().filter(|r| r.2).count() as u64;
-    let obs_e = kept.iter().filter(|r| r.1 || r.2).count() as u64;
-    let monte_carlo = (opts.monte_carlo > 0).then(|| {
-        let units: Vec<(u64, f64, u64, f64)> = (0..n)
-            .filter(|&i| rows[i].0)
-            .map(|i| {
-                let denom = e.share_denominator[i] + e.invalid.as_ref().map_or(0, |v| v[i]);
-                let elec = e.electorate[i];
-                (
-                    elec,
-                    e.ballots[i] as f64 / elec as f64,
-                    denom,
-                    leader[i] as f64 / denom as f64,
-                )
-            })
-            .collect();
-        monte_carlo_null(&units, opts, [obs_t, obs_l, obs_e])
-    });
+    let obs_t = rows.iter().filter(|r| r.0).count() as u64;
+    let obs_l = rows.iter().filter(|r| r.1).count() as u64;
+    let obs_e = rows.iter().filter(|r| r.0 || r.1).count() as u64;
+    let monte_carlo =
+        (opts.monte_carlo > 0).then(|| monte_carlo_null(&units, opts, [obs_t, obs_l, obs_e]));
     let (mut th, mut lh) = (vec![0u64; 1000], vec![0u64; 1000]);
-    for i in (0..n).filter(|&i| rows[i].0) {
-        let denom = e.share_denominator[i] + e.invalid.as_ref().map_or(0, |v| v[i]);
-        let t = 1000.0 * e.ballots[i] as f64 / e.electorate[i] as f64;
-        let s = 1000.0 * leader[i] as f64 / denom as f64;
-        th[(t as usize).min(999)] += 1;
-        lh[(s as usize).min(999)] += 1;
+    for u in &units {
+        th[((1000.0 * u.turnout()) as usize).min(999)] += 1;
+        lh[((1000.0 * u.share()) as usize).min(999)] += 1;
     }
-    let either = count(obs_e, kept.iter().map(|r| 1.0 - (1.0 - r.3) * (1.0 - r.4)));
+    let either = count(obs_e, rows.iter().map(|r| 1.0 - (1.0 - r.2) * (1.0 - r.3)));
     let verdict = if either.p_value < 0.01 {
         format!(
             "Significant at 0.01: {} stations have an integer turnout or leader's result, {:.0} more than the {:.0} expected by chance (p = {:.2e}).",
@@ -275,10 +289,10 @@ pub fn analyse(e: &Election, opts: &IntegerPercentOptions) -> IntegerPercentFind
     };
     IntegerPercentFinding {
         options: *opts,
-        stations: kept.len(),
-        excluded: n - kept.len(),
-        turnout: count(obs_t, kept.iter().map(|r| r.3)),
-        leader: count(obs_l, kept.iter().map(|r| r.4)),
+        stations: units.len(),
+        excluded: n - units.len(),
+        turnout: count(obs_t, rows.iter().map(|r| r.2)),
+        leader: count(obs_l, rows.iter().map(|r| r.3)),
         either,
         monte_carlo,
         turnout_histogram: th,
@@ -291,28 +305,20 @@ pub fn analyse(e: &Election, opts: &IntegerPercentOptions) -> IntegerPercentFind
 /// issued′ ~ Bin(electorate, t) and leader′ ~ Bin(valid + invalid, s) from
 /// stream (seed, r), and counts integer percentages.
 fn monte_carlo_null(
-    units: &[(u64, f64, u64, f64)],
+    units: &[Unit],
     opts: &IntegerPercentOptions,
     observed: [u64; 3],
 ) -> MonteCarloNull {
-    use rand_distr::{Binomial, Distribution};
-    let draw = |g: &mut crate::rng::Rng, n: u64, p: f64| -> u64 {
-        if p <= 0.0 {
-            0
-        } else if p >= 1.0 {
-            n
-        } else {
-            Binomial::new(n, p).expect("p in (0, 1)").sample(g)
-        }
-    };
     let counts: Vec<[f64; 3]> = (0..opts.monte_carlo)
         .into_par_iter()
         .map(|r| {
             let mut g = crate::rng::stream(opts.seed, 61, r as u64);
             let mut c = [0.0; 3];
-            for &(elec, t, denom, s) in units {
-                let it = is_integer_percent(draw(&mut g, elec, t), elec, opts.tolerance);
-                let il = is_integer_percent(draw(&mut g, denom, s), denom, opts.tolerance);
+            for u in units {
+                let issued = binomial(&mut g, u.electorate, u.turnout());
+                let leader = binomial(&mut g, u.denom, u.share());
+                let it = is_integer_percent(issued, u.electorate, opts.tolerance);
+                let il = is_integer_percent(leader, u.denom, opts.tolerance);
                 c[0] += it as u8 as f64;
                 c[1] += il as u8 as f64;
                 c[2] += (it || il) as u8 as f64;
@@ -345,24 +351,8 @@ fn monte_carlo_null(
 /// Per station: (turnout on an integer percentage, leader's result on
 /// one), `None` for stations the inclusion rules leave out.
 pub fn per_station(e: &Election, opts: &IntegerPercentOptions) -> Vec<Option<(bool, bool)>> {
-    let leader = &e.contestants[e.winner].votes;
     (0..e.len())
-        .map(|i| {
-            let denom = e.share_denominator[i] + e.invalid.as_ref().map_or(0, |v| v[i]);
-            let elec = e.electorate[i];
-            if denom == 0 || elec < opts.min_electorate {
-                return None;
-            }
-            let t = e.ballots[i] as f64 / elec as f64;
-            let s = leader[i] as f64 / denom as f64;
-            if !(t <= opts.max_rate && s <= opts.max_rate) {
-                return None;
-            }
-            Some((
-                is_integer_percent(e.ballots[i], elec, opts.tolerance),
-                is_integer_percent(leader[i], denom, opts.tolerance),
-            ))
-        })
+        .map(|i| Unit::of(e, i, opts).map(|u| u.integer(opts.tolerance)))
         .collect()
 }
 

@@ -117,6 +117,23 @@ pub enum ShareBase {
     Valid,
 }
 
+impl ShareBase {
+    /// The winner's share at station `i` under this base (NaN when the
+    /// denominator is 0).
+    pub fn winner_share(self, e: &Election, i: usize) -> f64 {
+        let d = e.share_denominator[i]
+            + match (self, &e.invalid) {
+                (ShareBase::ValidAndInvalid, Some(inv)) => inv[i],
+                _ => 0,
+            };
+        if d == 0 {
+            f64::NAN
+        } else {
+            e.winner_votes()[i] as f64 / d as f64
+        }
+    }
+}
+
 /// Options of the fit.
 #[derive(Debug, Clone, Serialize)]
 pub struct KlimekOptions {
@@ -246,14 +263,7 @@ pub fn clean_parameters(t: &[f64], s: &[f64]) -> Option<CleanParameters> {
     })
 }
 
-/// An estimate with its percentile interval.
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct Estimate {
-    pub estimate: f64,
-    /// `null` without bootstrap.
-    pub ci_low: Option<f64>,
-    pub ci_high: Option<f64>,
-}
+pub use crate::stats::bootstrap::Estimate;
 
 /// The fitted model.
 #[derive(Debug, Clone, Serialize)]
@@ -326,19 +336,6 @@ pub struct FitData {
 impl FitData {
     /// Stations with turnout and winner's share defined and in [0, 1].
     pub fn from_election(e: &Election, base: ShareBase) -> FitData {
-        let w = e.winner_votes();
-        let share = |i: usize| {
-            let d = e.share_denominator[i]
-                + match (base, &e.invalid) {
-                    (ShareBase::ValidAndInvalid, Some(inv)) => inv[i],
-                    _ => 0,
-                };
-            if d == 0 {
-                f64::NAN
-            } else {
-                w[i] as f64 / d as f64
-            }
-        };
         let mut d = FitData {
             turnout: Vec::new(),
             share: Vec::new(),
@@ -346,7 +343,7 @@ impl FitData {
             excluded: 0,
         };
         for i in 0..e.len() {
-            let (t, v) = (e.turnout[i], share(i));
+            let (t, v) = (e.turnout[i], base.winner_share(e, i));
             if (0.0..=1.0).contains(&t) && (0.0..=1.0).contains(&v) {
                 d.turnout.push(t);
                 d.share.push(v);
@@ -1013,16 +1010,7 @@ pub fn fit(d: &FitData, opts: &KlimekOptions) -> Result<KlimekFit, String> {
         .collect();
     let point = summary(&best, 1.0);
     let est: Vec<Estimate> = (0..10)
-        .map(|k| {
-            let mut v: Vec<f64> = reps.iter().map(|r| r[k]).collect();
-            v.sort_by(f64::total_cmp);
-            let q = (1.0 - opts.ci_level) / 2.0;
-            Estimate {
-                estimate: point[k],
-                ci_low: (!v.is_empty()).then(|| quantile_sorted(&v, q)),
-                ci_high: (!v.is_empty()).then(|| quantile_sorted(&v, 1.0 - q)),
-            }
-        })
+        .map(|k| Estimate::percentile(point[k], reps.iter().map(|r| r[k]).collect(), opts.ci_level))
         .collect();
 
     let nf = n as f64;

@@ -164,15 +164,7 @@ fn by_region(e: &Election) -> Vec<RegionSummary> {
 }
 
 /// Linear-interpolation quantile of sorted data (R type 7, Hyndman & Fan 1996, definition 7).
-pub fn quantile_sorted(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let h = (sorted.len() - 1) as f64 * p;
-    let lo = h.floor() as usize;
-    let hi = (lo + 1).min(sorted.len() - 1);
-    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
-}
+pub use crate::stats::bootstrap::quantile_sorted;
 
 fn turnout_distribution(e: &Election) -> TurnoutDistribution {
     let mut t: Vec<f64> = e

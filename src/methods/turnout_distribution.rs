@@ -35,7 +35,7 @@ use serde::Serialize;
 
 use crate::election::Election;
 use crate::rng;
-use crate::stats::bootstrap::quantile_sorted;
+use crate::stats::bootstrap::{quantile_sorted, Estimate};
 use crate::stats::dip::{dip_null_distribution, dip_statistic};
 use crate::stats::gof::{normal_quantile, normal_two_sided_p_value};
 
@@ -79,12 +79,7 @@ impl TurnoutDistributionOptions {
 }
 
 /// A moment with its interval.
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct Moment {
-    pub estimate: f64,
-    pub ci_low: Option<f64>,
-    pub ci_high: Option<f64>,
-}
+pub type Moment = Estimate;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct DipTest {
@@ -289,14 +284,10 @@ pub fn analyse(
         })
         .collect();
     let q = (1.0 - opts.ci_level) / 2.0;
+    // Degenerate resamples (all turnouts equal) give NaN moments: left out.
     let interval = |mut v: Vec<f64>, est: f64| {
         v.retain(|x| x.is_finite());
-        v.sort_by(f64::total_cmp);
-        Moment {
-            estimate: est,
-            ci_low: (!v.is_empty()).then(|| quantile_sorted(&v, q)),
-            ci_high: (!v.is_empty()).then(|| quantile_sorted(&v, 1.0 - q)),
-        }
+        Estimate::percentile(est, v, opts.ci_level)
     };
     let skewness = interval(reps.iter().map(|r| r.0).collect(), g1);
     let kurtosis = interval(reps.iter().map(|r| r.1).collect(), b2);

@@ -63,13 +63,6 @@ pub struct Figures {
     pub integer: Vec<String>,
 }
 
-fn estimate_cell(e: &crate::methods::klimek::Estimate, d: usize) -> String {
-    match (e.ci_low, e.ci_high) {
-        (Some(l), Some(h)) => format!("{:.d$} [{l:.d$}, {h:.d$}]", e.estimate),
-        _ => format!("{:.d$}", e.estimate),
-    }
-}
-
 fn figure(h: &mut String, svg: &str, caption: &str) {
     h.push_str("<figure>");
     h.push_str(svg);
@@ -117,7 +110,7 @@ fn fingerprint_section(h: &mut String, r: &Report, figures: &Figures) {
                 h,
                 "<tr><td class=\"l\">{}</td><td>{}</td></tr>",
                 escape(name),
-                estimate_cell(e, d)
+                e.display(d)
             );
         }
         h.push_str("</table>\n");
@@ -198,11 +191,11 @@ fn fingerprint_section(h: &mut String, r: &Report, figures: &Figures) {
         let _ = writeln!(
             h,
             "<p>Skewness {} ; kurtosis {} (3 for a normal); dip {:.4}, p {} (unimodality); correlation of turnout and the winner's share {}.</p>",
-            estimate_cell(&crate::methods::klimek::Estimate { estimate: t.skewness.estimate, ci_low: t.skewness.ci_low, ci_high: t.skewness.ci_high }, 3),
-            estimate_cell(&crate::methods::klimek::Estimate { estimate: t.kurtosis.estimate, ci_low: t.kurtosis.ci_low, ci_high: t.kurtosis.ci_high }, 3),
+            t.skewness.display(3),
+            t.kurtosis.display(3),
             t.dip_test.dip,
             p_value(Some(t.dip_test.p_value)),
-            estimate_cell(&crate::methods::klimek::Estimate { estimate: t.turnout_share_correlation.estimate, ci_low: t.turnout_share_correlation.ci_low, ci_high: t.turnout_share_correlation.ci_high }, 3),
+            t.turnout_share_correlation.display(3),
         );
         h.push_str("<table><tr><th class=\"l\">votes / electorate on turnout (Myagkov et al.)</th><th>slope [interval]</th><th>reading</th></tr>\n");
         for sl in &t.slopes {

@@ -99,18 +99,8 @@ pub fn station_frame(e: &Election, report: Option<&Report>) -> PolarsResult<Data
             ));
         }
         if let Some(k) = r.fingerprint.as_ref().and_then(|f| f.klimek.as_ref()) {
-            let w = e.winner_votes();
             let post: Vec<Option<(f64, f64)>> = (0..n)
-                .map(|i| {
-                    let d = e.share_denominator[i]
-                        + match (k.options.share_base, &e.invalid) {
-                            (crate::methods::klimek::ShareBase::ValidAndInvalid, Some(v)) => v[i],
-                            _ => 0,
-                        };
-                    (d > 0)
-                        .then(|| k.posterior(e.turnout[i], w[i] as f64 / d as f64))
-                        .flatten()
-                })
+                .map(|i| k.posterior(e.turnout[i], k.options.share_base.winner_share(e, i)))
                 .collect();
             cols.push(Column::new(
                 "klimek_p_incremental".into(),

@@ -54,9 +54,52 @@ pub fn categorical_mean_interval(
             multinomial_mean(&mut rng, counts, n, values)
         })
         .collect();
-    means.sort_by(f64::total_cmp);
+    percentile_interval(&mut means, level)
+}
+
+/// The percentile interval at `level` of bootstrap replicates: their
+/// (1 − level)/2 and (1 + level)/2 type-7 quantiles (`None` without
+/// replicates). Sorts `replicates` in place.
+pub fn percentile_interval(replicates: &mut [f64], level: f64) -> Option<(f64, f64)> {
+    if replicates.is_empty() {
+        return None;
+    }
+    replicates.sort_by(f64::total_cmp);
     let a = (1.0 - level) / 2.0;
-    Some((quantile_sorted(&means, a), quantile_sorted(&means, 1.0 - a)))
+    Some((
+        quantile_sorted(replicates, a),
+        quantile_sorted(replicates, 1.0 - a),
+    ))
+}
+
+/// An estimate with its interval (`null` bounds when no interval was
+/// computed), as written in `report.json`.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Estimate {
+    pub estimate: f64,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+}
+
+impl Estimate {
+    /// A point estimate with the percentile interval of its replicates.
+    pub fn percentile(estimate: f64, mut replicates: Vec<f64>, level: f64) -> Estimate {
+        let ci = percentile_interval(&mut replicates, level);
+        Estimate {
+            estimate,
+            ci_low: ci.map(|c| c.0),
+            ci_high: ci.map(|c| c.1),
+        }
+    }
+
+    /// `estimate [low, high]` with `d` decimals (the bare estimate without
+    /// an interval).
+    pub fn display(&self, d: usize) -> String {
+        match (self.ci_low, self.ci_high) {
+            (Some(l), Some(h)) => format!("{:.d$} [{l:.d$}, {h:.d$}]", self.estimate),
+            _ => format!("{:.d$}", self.estimate),
+        }
+    }
 }
 
 /// The mean of one multinomial resample: conditional binomials
