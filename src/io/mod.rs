@@ -1,6 +1,7 @@
 //! Input: reading files, mapping columns to roles, validating every row.
 
 pub mod cell;
+pub mod clock;
 pub mod load;
 pub mod schema;
 pub mod table;
