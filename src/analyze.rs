@@ -3,10 +3,13 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::io::{load, InvalidRows, Loaded};
+use crate::io::bulletins::load_bulletins;
+use crate::io::hourly as hourly_io;
+use crate::io::{load, InvalidRows, Loaded, Schema};
 use crate::methods::digits::{self, DigitsOptions};
 use crate::methods::excess::{self, ExcessOptions};
 use crate::methods::fingerprint::{self, FingerprintOptions};
+use crate::methods::hourly::{self, HourlyFinding, HourlyOptions};
 use crate::methods::integer_percent::{self, IntegerPercentOptions};
 use crate::methods::summary::summarize;
 use crate::methods::turnout_distribution::{self, TurnoutDistributionOptions};
@@ -32,6 +35,94 @@ pub struct AnalyzeOptions {
     pub integer_percent: Option<IntegerPercentOptions>,
     /// Turnout distribution and vote–turnout regressions (`None`: skipped).
     pub turnout_distribution: Option<TurnoutDistributionOptions>,
+    /// Participation data and options of the hourly family.
+    pub hourly: HourlyInputs,
+}
+
+/// Participation inputs: the hourly family runs when any of them is given,
+/// or when the schema names wide participation columns (`[hourly] columns`).
+#[derive(Debug, Clone, Default)]
+pub struct HourlyInputs {
+    /// Long participation file (station, [date,] time, cumulative voters).
+    pub reports: Option<PathBuf>,
+    /// Announced bulletins.
+    pub bulletins: Option<PathBuf>,
+    /// Per-ballot machine logs.
+    pub logs: Option<PathBuf>,
+    /// Daily opening and closing times (`HH:MM`), over the schema's.
+    pub opens: Option<String>,
+    pub closes: Option<String>,
+    /// Skip the family even when the schema names participation columns.
+    pub off: bool,
+    pub options: HourlyOptions,
+}
+
+impl HourlyInputs {
+    /// Whether anything asks for the hourly family.
+    pub fn wanted(&self, schema: &Schema) -> bool {
+        !self.off
+            && (self.reports.is_some()
+                || self.bulletins.is_some()
+                || self.logs.is_some()
+                || schema
+                    .hourly
+                    .as_ref()
+                    .is_some_and(|h| !h.columns.is_empty()))
+    }
+}
+
+/// Loads the participation inputs and runs the hourly family.
+pub fn run_hourly(
+    station_file: Option<&Path>,
+    schema: &Schema,
+    election: Option<&crate::Election>,
+    h: &HourlyInputs,
+    policy: InvalidRows,
+    seed: u64,
+) -> Result<HourlyFinding> {
+    let mut opts = h.options.clone();
+    opts.late_surge.seed = seed;
+    opts.check().map_err(Error::Options)?;
+    let hours = hourly_io::resolve_hours(
+        schema.hourly.as_ref(),
+        h.opens.as_deref(),
+        h.closes.as_deref(),
+    )
+    .map_err(Error::Options)?;
+    let wide = schema
+        .hourly
+        .as_ref()
+        .is_some_and(|s| !s.columns.is_empty());
+    let reports = match (election, &h.reports, station_file) {
+        (Some(e), Some(p), Some(f)) => Some(hourly_io::load_participation(
+            Some(p),
+            f,
+            schema,
+            e,
+            hours,
+            policy,
+        )?),
+        (Some(e), None, Some(f)) if wide => Some(hourly_io::load_participation(
+            None, f, schema, e, hours, policy,
+        )?),
+        (None, Some(_), _) => {
+            return Err(Error::Options(
+                "participation reports need the station file they belong to".into(),
+            ))
+        }
+        _ => None,
+    };
+    let bulletins = match &h.bulletins {
+        Some(b) => load_bulletins(b)?,
+        None => Vec::new(),
+    };
+    Ok(hourly::analyze_hourly(
+        election,
+        reports.as_ref(),
+        &bulletins,
+        hours,
+        &opts,
+    ))
 }
 
 impl AnalyzeOptions {
@@ -48,6 +139,7 @@ impl AnalyzeOptions {
             excess_votes: Some(ExcessOptions::default()),
             integer_percent: Some(IntegerPercentOptions::default()),
             turnout_distribution: Some(TurnoutDistributionOptions::default()),
+            hourly: HourlyInputs::default(),
         }
     }
 }
@@ -131,6 +223,23 @@ pub fn build_report(loaded: &Loaded, opts: &AnalyzeOptions) -> Result<Report> {
         }
         None => None,
     };
+    let schema = match &opts.schema {
+        Some(p) => Schema::from_file(p)?,
+        None => Schema::standard(),
+    };
+    let hourly = if opts.hourly.wanted(&schema) {
+        methods.push("hourly");
+        Some(run_hourly(
+            Some(&opts.input),
+            &schema,
+            Some(election),
+            &opts.hourly,
+            opts.invalid_rows,
+            seed,
+        )?)
+    } else {
+        None
+    };
     if let Some(reason) = fingerprint.as_ref().and_then(|f| f.klimek_skipped.clone()) {
         skipped.push(SkippedMethod {
             method: "fingerprint.klimek",
@@ -154,6 +263,7 @@ pub fn build_report(loaded: &Loaded, opts: &AnalyzeOptions) -> Result<Report> {
         excess_votes,
         integer_percent,
         turnout_distribution,
+        hourly,
         skipped,
     })
 }

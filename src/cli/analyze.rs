@@ -1,7 +1,9 @@
 //! `escrutinio analyze FILE [--schema S] [--out DIR] [--seed S] [--invalid-rows exclude|fail]
 //!                      [--no-digits] [digit options, as `escrutinio digits`]
 //!                      [--no-fingerprint] [--no-excess-votes] [--no-integer-percent]
-//!                      [--no-turnout-distribution] [options, as `escrutinio fingerprint`]`
+//!                      [--no-turnout-distribution] [options, as `escrutinio fingerprint`]
+//!                      [--hourly REPORTS] [--bulletins B] [--logs L] [--no-hourly]
+//!                      [options, as `escrutinio hourly`]`
 //!
 //! Loads and validates FILE, runs the analysis (summary, digit tests, fingerprints and the Klimek
 //! fit, excess votes, integer percentages, turnout distribution) and writes into DIR (default
@@ -50,6 +52,11 @@ pub struct Args {
     pub no_turnout_distribution: bool,
     #[command(flatten)]
     pub fingerprint: super::fingerprint::FingerprintArgs,
+    /// Skip the hourly family even when the schema names participation columns.
+    #[arg(long)]
+    pub no_hourly: bool,
+    #[command(flatten)]
+    pub hourly: super::hourly::HourlyArgs,
 }
 
 pub fn run(a: Args) -> escrutinio::Result<i32> {
@@ -77,6 +84,7 @@ pub fn run(a: Args) -> escrutinio::Result<i32> {
         },
         turnout_distribution: (!a.no_turnout_distribution)
             .then(|| a.fingerprint.turnout_distribution(a.seed)),
+        hourly: a.hourly.inputs(a.no_hourly),
     };
     let r = analyze(&opts)?;
     let q = &r.data_quality;
@@ -108,6 +116,9 @@ pub fn run(a: Args) -> escrutinio::Result<i32> {
     }
     if let Some(i) = &r.integer_percent {
         println!("integer percentages: {}", i.verdict);
+    }
+    if let Some(h) = &r.hourly {
+        println!("hourly: {}", h.verdict);
     }
     for s in &r.skipped {
         println!("not run on these data: {}: {}", s.method, s.reason);

@@ -3,6 +3,7 @@
 mod analyze;
 mod digits;
 mod fingerprint;
+mod hourly;
 mod simulate;
 mod validate;
 
@@ -24,19 +25,22 @@ pub enum Command {
     /// Write a synthetic election with known injected fraud (and its truth file).
     Simulate(simulate::Args),
     /// Load, validate and analyse an election; write report.json, stations.csv/.parquet, report.html.
-    Analyze(analyze::Args),
+    Analyze(Box<analyze::Args>),
     /// Digit tests (Benford 1st/2nd digit, last digits, 0/5, pairs) printed as a table.
     Digits(digits::Args),
     /// Turnout × vote-share family: Klimek fit, excess votes, integer percentages, turnout distribution.
     Fingerprint(fingerprint::Args),
+    /// Participation over the day: curves, late surges, throughput bounds, announced bulletins.
+    Hourly(Box<hourly::Args>),
 }
 
 pub fn run(cli: Cli) -> escrutinio::Result<i32> {
     match cli.command {
         Command::Validate(a) => validate::run(a),
         Command::Simulate(a) => simulate::run(a),
-        Command::Analyze(a) => analyze::run(a),
+        Command::Analyze(a) => analyze::run(*a),
         Command::Digits(a) => digits::run(a),
         Command::Fingerprint(a) => fingerprint::run(a),
+        Command::Hourly(a) => hourly::run(*a),
     }
 }

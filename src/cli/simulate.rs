@@ -45,9 +45,12 @@ pub struct Args {
     /// Vote-stealing exponent α.
     #[arg(long, default_value_t = 2.0)]
     pub alpha: f64,
-    /// Also write cumulative participation at report times.
+    /// Also write cumulative participation at report times (and a `machines` column).
     #[arg(long)]
     pub hourly: bool,
+    /// Sd of each station's shift of the daily curve on the log-odds scale.
+    #[arg(long, default_value_t = 0.0)]
+    pub hourly_spread: f64,
     /// Output file (.csv, .csv.gz or .parquet).
     #[arg(long)]
     pub out: PathBuf,
@@ -67,6 +70,7 @@ pub fn run(a: Args) -> escrutinio::Result<i32> {
         theta: a.theta,
         alpha: a.alpha,
         hourly: a.hourly,
+        hourly_spread: a.hourly_spread,
         ..SimParams::default()
     };
     let sim = simulate(&params).map_err(|m| Error::Input {

@@ -110,7 +110,7 @@ pub fn parse_clock(cell: &str) -> Option<u32> {
 /// Formats seconds after midnight as `HH:MM` (or `HH:MM:SS` when the
 /// seconds are not zero).
 pub fn format_clock(t: u32) -> String {
-    if t % 60 == 0 {
+    if t.is_multiple_of(60) {
         format!("{:02}:{:02}", t / 3600, t / 60 % 60)
     } else {
         format!("{:02}:{:02}:{:02}", t / 3600, t / 60 % 60, t % 60)
@@ -179,8 +179,14 @@ mod tests {
             let (y, m, d) = civil_from_days(z);
             assert_eq!(days_from_civil(y, m, d), z);
         }
-        assert_eq!(days_from_civil(2000, 3, 1) - days_from_civil(2000, 2, 28), 2);
-        assert_eq!(days_from_civil(1900, 3, 1) - days_from_civil(1900, 2, 28), 1);
+        assert_eq!(
+            days_from_civil(2000, 3, 1) - days_from_civil(2000, 2, 28),
+            2
+        );
+        assert_eq!(
+            days_from_civil(1900, 3, 1) - days_from_civil(1900, 2, 28),
+            1
+        );
     }
 
     #[test]

@@ -1,8 +1,11 @@
 //! Input: reading files, mapping columns to roles, validating every row.
 
+pub mod bulletins;
 pub mod cell;
 pub mod clock;
+pub mod hourly;
 pub mod load;
+pub mod logs;
 pub mod schema;
 pub mod table;
 pub mod text;

@@ -54,6 +54,9 @@ pub struct Schema {
     /// Rows excluded on purpose (each counted and reported with its reason).
     #[serde(default)]
     pub filter: Vec<FilterSpec>,
+    /// Where participation reports are found and when polls open and close
+    /// (`[hourly]`; see [`HourlySpec`]).
+    pub hourly: Option<HourlySpec>,
     /// Where this schema was read from (not part of the file).
     #[serde(skip)]
     pub path: Option<PathBuf>,
@@ -175,6 +178,34 @@ pub enum EmptyCells {
 pub struct LongSpec {
     pub contestant: String,
     pub votes: String,
+}
+
+/// Participation reports (`[hourly]` in a schema file).
+///
+/// Two layouts: a separate **long** file (one row per station and report
+/// time; columns `key`, optional `date`, `time`, `cumulative`), or **wide**
+/// columns in the station file itself (`columns`, report time -> column, as
+/// Spain publishes its 14:00 and 18:00 advances). Opening hours apply to every
+/// voting day; a station file's own `opens`/`closes` columns override them.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct HourlySpec {
+    /// Long file: column(s) forming the station key (default: the station
+    /// schema's key, joined with `" / "` as there).
+    pub key: Option<OneOrMany>,
+    /// Long file: the date column (default `date` when present).
+    pub date: Option<String>,
+    /// Long file: the time (or timestamp) column (default `time`).
+    pub time: Option<String>,
+    /// Long file: the cumulative-voters column (default `cumulative_voters`).
+    pub cumulative: Option<String>,
+    /// Wide layout: report time (`HH:MM`) -> column of the station file.
+    #[serde(default)]
+    pub columns: BTreeMap<String, String>,
+    /// Daily opening time (`HH:MM`; default `08:00`).
+    pub opens: Option<String>,
+    /// Daily closing time (`HH:MM`; default `20:00`).
+    pub closes: Option<String>,
 }
 
 /// Rows whose `column` holds one of `equals` are excluded, with `reason`.

@@ -66,6 +66,14 @@ pub enum ProblemKind {
     BoxesAboveIssued,
     InvalidTime,
     EmptyContestantAsZero,
+    UnknownStation,
+    DuplicateReport,
+    MissingTime,
+    UnreadableTime,
+    OutsideHours,
+    DecreasingReport,
+    ReportAboveFinal,
+    FinalMismatch,
 }
 
 impl ProblemKind {
@@ -73,7 +81,9 @@ impl ProblemKind {
         use ProblemKind::*;
         match self {
             WrongFieldCount | MissingValue | NonNumeric | Negative | Fractional | NotFinite
-            | TooLarge | MissingKey | DuplicateStation | InconsistentStation => Severity::Invalid,
+            | TooLarge | MissingKey | DuplicateStation | InconsistentStation | UnknownStation
+            | DuplicateReport | MissingTime | UnreadableTime | OutsideHours => Severity::Invalid,
+            DecreasingReport | ReportAboveFinal | FinalMismatch => Severity::Finding,
             ZeroElectorate
             | BallotsAboveElectorate
             | ValidAboveBallots
@@ -107,6 +117,14 @@ impl ProblemKind {
             BoxesAboveIssued => "boxes_above_issued",
             InvalidTime => "invalid_time",
             EmptyContestantAsZero => "empty_contestant_as_zero",
+            UnknownStation => "unknown_station",
+            DuplicateReport => "duplicate_report",
+            MissingTime => "missing_time",
+            UnreadableTime => "unreadable_time",
+            OutsideHours => "outside_hours",
+            DecreasingReport => "decreasing_report",
+            ReportAboveFinal => "report_above_final",
+            FinalMismatch => "final_mismatch",
         }
     }
 
@@ -139,6 +157,14 @@ impl ProblemKind {
             EmptyContestantAsZero => {
                 "empty contestant cell read as 0 (did not stand there), as the schema says"
             }
+            UnknownStation => "participation report for a station that is not in the station table",
+            DuplicateReport => "a second participation report for the same station and time (the first is kept)",
+            MissingTime => "participation report without a time (e.g. a day-level record)",
+            UnreadableTime => "the report time is not a clock time or timestamp within the day",
+            OutsideHours => "participation report before polls open or after they close",
+            DecreasingReport => "cumulative participation falls from one report to the next (the station is kept and flagged)",
+            ReportAboveFinal => "an intermediate report exceeds the station's final count (kept and flagged)",
+            FinalMismatch => "the report at closing time differs from the station table's final count (kept and flagged)",
         }
     }
 

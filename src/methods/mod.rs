@@ -5,7 +5,9 @@
 pub mod digits;
 pub mod excess;
 pub mod fingerprint;
+pub mod hourly;
 pub mod integer_percent;
 pub mod klimek;
+pub mod machine_logs;
 pub mod summary;
 pub mod turnout_distribution;

@@ -17,7 +17,7 @@ use crate::methods::turnout_distribution::TurnoutDistributionFinding;
 
 /// Version of the `report.json` / `stations.*` layout (semantic versioning:
 /// a major bump removes or renames fields, a minor bump adds them).
-pub const SCHEMA_VERSION: &str = "1.2.0";
+pub const SCHEMA_VERSION: &str = "1.3.0";
 
 /// The tool that wrote the report.
 #[derive(Debug, Clone, Serialize)]
@@ -70,6 +70,11 @@ pub struct Report {
     /// Turnout distribution shape and vote–turnout regressions; since 1.2.0.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub turnout_distribution: Option<TurnoutDistributionFinding>,
+    /// Participation over the day (curves, late surges, throughput,
+    /// bulletins, machine logs); present when participation data were
+    /// given; since 1.3.0.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hourly: Option<crate::methods::hourly::HourlyFinding>,
     /// Methods asked for that could not run on these data, with the reason
     /// (always present, usually empty); since 1.2.0.
     pub skipped: Vec<SkippedMethod>,

@@ -1,0 +1,398 @@
+//! Announced bulletins: the pace an announced total implies, and the gap
+//! between announced and counted figures.
+//!
+//! # Announced pace (`hourly.announced_pace`)
+//! For each scope with an intermediate bulletin `V_a` at `t_a` and a final
+//! announcement `V_F` (at the close), the votes the final adds,
+//! `V_F − V_a`, over the open time after `t_a` are compared with the pace
+//! before it, `V_a` over the open time since polls opened
+//! (`../shared/METHODS.md`, "Hourly participation": Venezuela 2017,
+//! 4,368,855 votes in the last 90 minutes, about 3.3 a minute per centre
+//! against 0.37 before, a 9× acceleration). With the number of polling
+//! centres, both are given per centre; the issuing points a centre must have
+//! run non-stop at the minimum service time are `rate × s`, and with a
+//! known number of issuing points per centre the votes above that capacity
+//! are a certain lower bound on inflation (see `throughput`).
+//!
+//! # Reconciliation (`hourly.reconciliation`)
+//! Each bulletin is set against the sum of the station-level figures for the
+//! same scope and time (the station table's final counts for `final`, the
+//! participation reports for an intermediate time). The gap
+//! `announced − counted` is then compared with what the stations missing
+//! from the count could hold:
+//! - stations in the table without a report at that time: at most their
+//!   final count each (an honest intermediate count cannot exceed it);
+//! - registered voters the station table does not cover (announced
+//!   electorate − counted electorate): at most all of them (100 %
+//!   participation), typically the counted participation rate;
+//! - for a contestant, also at most the announced voters' own gap (votes
+//!   for one contestant in missing stations cannot outnumber the voters
+//!   there).
+//!
+//! A gap above the maximum cannot be explained by missing stations: the
+//! announcement and the counted figures cannot both be right.
+
+use serde::Serialize;
+
+use crate::io::bulletins::Bulletin;
+use crate::io::clock::format_clock;
+use crate::io::hourly::{Hours, Participation};
+use crate::Election;
+
+/// The pace an announced total implies (one per scope with an
+/// intermediate bulletin and a final one).
+#[derive(Debug, Clone, Serialize)]
+pub struct AnnouncedPace {
+    pub scope: String,
+    /// The last bulletin before the final one, and its figure.
+    pub last_bulletin: String,
+    pub last_bulletin_voters: u64,
+    pub final_voters: u64,
+    /// Votes the final announcement adds after the last bulletin.
+    pub late_voters: u64,
+    /// Their share of the final figure.
+    pub late_share: f64,
+    /// Open minutes before the last bulletin and after it.
+    pub open_minutes_before: f64,
+    pub open_minutes_after: f64,
+    pub voters_per_minute_before: f64,
+    pub voters_per_minute_after: f64,
+    /// After / before.
+    pub acceleration: f64,
+    pub centres: Option<u64>,
+    pub per_centre_per_minute_before: Option<f64>,
+    pub per_centre_per_minute_after: Option<f64>,
+    pub min_seconds_per_voter: f64,
+    /// Issuing points every centre must have run non-stop after the last bulletin.
+    pub issuing_points_needed_per_centre: Option<f64>,
+    pub issuing_points_per_centre: Option<f64>,
+    /// Votes above the capacity of the centres after the last bulletin.
+    pub excess_lower_bound: Option<u64>,
+    pub verdict: String,
+}
+
+/// Options for the announced pace.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PaceOptions {
+    /// Polling centres (or stations) in the scope, when known.
+    pub centres: Option<u64>,
+    /// Issuing points (machines, booths) per centre, when known.
+    pub issuing_points_per_centre: Option<f64>,
+    pub min_seconds_per_voter: f64,
+}
+
+fn instant(b: &Bulletin, first_day: i32, hours: Hours, last_day: i32) -> i64 {
+    match b.second {
+        Some(s) => i64::from(b.day.unwrap_or(first_day) - first_day) * 86_400 + i64::from(s),
+        None => i64::from(last_day - first_day) * 86_400 + i64::from(hours.closes),
+    }
+}
+
+/// The announced pace per scope.
+pub fn announced_pace(
+    bulletins: &[Bulletin],
+    hours: Hours,
+    opts: &PaceOptions,
+) -> Vec<AnnouncedPace> {
+    let first_day = bulletins.iter().filter_map(|b| b.day).min().unwrap_or(0);
+    let last_day = bulletins
+        .iter()
+        .filter_map(|b| b.day)
+        .max()
+        .unwrap_or(first_day);
+    let mut scopes: Vec<&str> = Vec::new();
+    for b in bulletins {
+        if !scopes.contains(&b.scope.as_str()) {
+            scopes.push(&b.scope);
+        }
+    }
+    let open = i64::from(hours.opens);
+    let mut out = Vec::new();
+    for scope in scopes {
+        let of: Vec<&Bulletin> = bulletins.iter().filter(|b| b.scope == scope).collect();
+        let Some(fin) = of.iter().rev().find(|b| b.second.is_none()) else {
+            continue;
+        };
+        let close = instant(fin, first_day, hours, last_day);
+        let Some((last, at)) = of
+            .iter()
+            .filter(|b| b.second.is_some())
+            .map(|b| (*b, instant(b, first_day, hours, last_day)))
+            .filter(|&(_, t)| t < close)
+            .max_by_key(|&(_, t)| t)
+        else {
+            continue;
+        };
+        let before = hours.open_seconds(open, at) as f64 / 60.0;
+        let after = hours.open_seconds(at, close) as f64 / 60.0;
+        let late = fin.voters.saturating_sub(last.voters);
+        let rb = last.voters as f64 / before;
+        let ra = late as f64 / after;
+        let per = |r: f64| opts.centres.map(|c| r / c as f64);
+        let needed = per(ra).map(|r| r * opts.min_seconds_per_voter / 60.0);
+        let capacity = match (opts.centres, opts.issuing_points_per_centre) {
+            (Some(c), Some(b)) => {
+                Some((c as f64 * b * after * 60.0 / opts.min_seconds_per_voter).floor() as u64)
+            }
+            _ => None,
+        };
+        let excess = capacity.map(|cap| late.saturating_sub(cap));
+        let label = match last.day {
+            Some(d) if d != last_day => format!(
+                "{} {}",
+                crate::io::clock::format_date(d),
+                format_clock(last.second.unwrap_or(0))
+            ),
+            _ => format_clock(last.second.unwrap_or(0)),
+        };
+        let mut verdict = format!(
+            "The final figure for {scope} ({}) adds {late} voters after the {label} bulletin ({}): \
+             {:.1} % of all voters in {:.0} of {:.0} open minutes, {:.2}× the pace before.",
+            fin.voters,
+            last.voters,
+            100.0 * late as f64 / fin.voters.max(1) as f64,
+            after,
+            before + after,
+            ra / rb
+        );
+        if let (Some(pb), Some(pa), Some(nd)) = (per(rb), per(ra), needed) {
+            verdict.push_str(&format!(
+                " Per centre: {pa:.2} voters a minute against {pb:.2} before; at {} s per voter \
+                 every centre must have kept {nd:.2} issuing points busy without pause.",
+                opts.min_seconds_per_voter
+            ));
+        }
+        if let Some(x) = excess {
+            verdict.push_str(&if x > 0 {
+                format!(" At least {x} of these votes exceed the centres' capacity.")
+            } else {
+                " The centres' capacity could hold them: the pace, not capacity, is the anomaly."
+                    .into()
+            });
+        }
+        out.push(AnnouncedPace {
+            scope: scope.to_string(),
+            last_bulletin: label,
+            last_bulletin_voters: last.voters,
+            final_voters: fin.voters,
+            late_voters: late,
+            late_share: late as f64 / fin.voters.max(1) as f64,
+            open_minutes_before: before,
+            open_minutes_after: after,
+            voters_per_minute_before: rb,
+            voters_per_minute_after: ra,
+            acceleration: ra / rb,
+            centres: opts.centres,
+            per_centre_per_minute_before: per(rb),
+            per_centre_per_minute_after: per(ra),
+            min_seconds_per_voter: opts.min_seconds_per_voter,
+            issuing_points_needed_per_centre: needed,
+            issuing_points_per_centre: opts.issuing_points_per_centre,
+            excess_lower_bound: excess,
+            verdict,
+        });
+    }
+    out
+}
+
+/// One contestant's announced-versus-counted gap.
+#[derive(Debug, Clone, Serialize)]
+pub struct ContestantGap {
+    pub column: String,
+    pub name: String,
+    pub announced: u64,
+    pub counted: u64,
+    pub gap: i64,
+    /// The most that missing stations and uncovered voters could hold.
+    pub explainable_max: Option<u64>,
+    /// What they would hold at the counted rate (votes / electorate).
+    pub explainable_typical: Option<f64>,
+    pub exceeds_max: bool,
+}
+
+/// One bulletin against the station-level count.
+#[derive(Debug, Clone, Serialize)]
+pub struct Reconciliation {
+    /// Row of the bulletin file.
+    pub row: usize,
+    pub scope: String,
+    pub time: String,
+    pub kind: Option<String>,
+    pub source: Option<String>,
+    pub announced_voters: u64,
+    /// `None` when no station reported at that time.
+    pub counted_voters: Option<u64>,
+    pub gap: Option<i64>,
+    pub stations_in_scope: usize,
+    pub stations_counted: usize,
+    /// Σ final counts of stations in scope without a report at that time.
+    pub missing_stations_final: u64,
+    pub announced_electorate: Option<u64>,
+    pub counted_electorate: u64,
+    pub uncovered_electorate: Option<u64>,
+    pub explainable_max: Option<u64>,
+    pub explainable_typical: Option<f64>,
+    pub exceeds_max: bool,
+    pub contestants: Vec<ContestantGap>,
+    pub verdict: String,
+}
+
+/// Sets every bulletin against the station-level counts.
+pub fn reconcile(
+    bulletins: &[Bulletin],
+    e: &Election,
+    p: Option<&Participation>,
+) -> Vec<Reconciliation> {
+    let regions = &e.levels[0];
+    bulletins
+        .iter()
+        .map(|b| {
+            let in_scope: Vec<usize> = if b.scope.eq_ignore_ascii_case("national") {
+                (0..e.stations.len()).collect()
+            } else {
+                match regions.labels.iter().position(|l| *l == b.scope) {
+                    Some(r) => (0..e.stations.len())
+                        .filter(|&i| regions.codes[i] as usize == r)
+                        .collect(),
+                    None => Vec::new(),
+                }
+            };
+            let counted_electorate: u64 = in_scope.iter().map(|&i| e.electorate[i]).sum();
+            // Station-level figure at the bulletin's time.
+            let slot = match (b.second, p) {
+                (None, _) => Some(None),
+                (Some(sec), Some(p)) => {
+                    let fd = p.first_day.unwrap_or(0);
+                    let at = i64::from(b.day.unwrap_or(fd) - fd) * 86_400 + i64::from(sec);
+                    p.times.iter().position(|&t| t == at).map(Some)
+                }
+                (Some(_), None) => None,
+            };
+            let (counted, counted_n, missing_final) = match slot {
+                None => (None, 0, 0),
+                Some(None) => (
+                    Some(in_scope.iter().map(|&i| e.ballots[i]).sum::<u64>()),
+                    in_scope.len(),
+                    0,
+                ),
+                Some(Some(t)) => {
+                    let p = p.expect("slot implies reports");
+                    let (mut sum, mut n, mut miss) = (0u64, 0usize, 0u64);
+                    for &i in &in_scope {
+                        match p.reports[t][i] {
+                            Some(c) => {
+                                sum += c;
+                                n += 1;
+                            }
+                            None => miss += e.ballots[i],
+                        }
+                    }
+                    (Some(sum), n, miss)
+                }
+            };
+            let uncovered = b
+                .electorate
+                .map(|a| a.saturating_sub(counted_electorate));
+            let gap = counted.map(|c| b.voters as i64 - c as i64);
+            let explainable_max = counted.map(|_| missing_final + uncovered.unwrap_or(0));
+            let rate = |x: u64| x as f64 / counted_electorate.max(1) as f64;
+            let explainable_typical =
+                counted.map(|c| missing_final as f64 + uncovered.unwrap_or(0) as f64 * rate(c));
+            let exceeds = matches!((gap, explainable_max), (Some(g), Some(m)) if g > m as i64);
+            let voter_gap = gap.map(|g| g.max(0) as u64);
+            let contestants: Vec<ContestantGap> = b
+                .votes
+                .iter()
+                .filter_map(|(col, announced)| {
+                    let c = e
+                        .contestants
+                        .iter()
+                        .find(|c| c.column == *col || c.name == *col)?;
+                    let counted_votes: u64 = match slot {
+                        Some(None) => in_scope.iter().map(|&i| c.votes[i]).sum(),
+                        _ => return None,
+                    };
+                    let g = *announced as i64 - counted_votes as i64;
+                    let max = explainable_max.map(|m| match voter_gap {
+                        Some(vg) if b.voters > 0 => m.min(vg),
+                        _ => m,
+                    });
+                    Some(ContestantGap {
+                        column: c.column.clone(),
+                        name: c.name.clone(),
+                        announced: *announced,
+                        counted: counted_votes,
+                        gap: g,
+                        explainable_max: max,
+                        explainable_typical: uncovered.map(|u| u as f64 * rate(counted_votes)),
+                        exceeds_max: max.is_some_and(|m| g > m as i64),
+                    })
+                })
+                .collect();
+            let verdict = match (counted, gap) {
+                (None, _) | (_, None) => {
+                    if in_scope.is_empty() {
+                        format!("Scope {:?} matches no station of the table.", b.scope)
+                    } else {
+                        format!(
+                            "No station-level count at {} to compare with.",
+                            b.time
+                        )
+                    }
+                }
+                (Some(c), Some(g)) => {
+                    let mut v = format!(
+                        "Announced {} voters ({}, {}) against {c} counted at {} of {} stations: gap {g:+}",
+                        b.voters,
+                        b.scope,
+                        b.time,
+                        counted_n,
+                        in_scope.len()
+                    );
+                    let m = explainable_max.unwrap_or(0);
+                    v.push_str(&if exceeds {
+                        format!("; more than the {m} the missing stations and uncovered voters could hold.")
+                    } else {
+                        format!("; within the {m} the missing stations and uncovered voters could hold.")
+                    });
+                    for cg in &contestants {
+                        if cg.exceeds_max {
+                            v.push_str(&format!(
+                                " {}: announced {} against {} counted, a gap of {} that exceeds the {} \
+                                 voters the uncounted part could add: the announcement and the count \
+                                 cannot both be right.",
+                                cg.name,
+                                cg.announced,
+                                cg.counted,
+                                cg.gap,
+                                cg.explainable_max.unwrap_or(0)
+                            ));
+                        }
+                    }
+                    v
+                }
+            };
+            Reconciliation {
+                row: b.row,
+                scope: b.scope.clone(),
+                time: b.time.clone(),
+                kind: b.kind.clone(),
+                source: b.source.clone(),
+                announced_voters: b.voters,
+                counted_voters: counted,
+                gap,
+                stations_in_scope: in_scope.len(),
+                stations_counted: counted_n,
+                missing_stations_final: missing_final,
+                announced_electorate: b.electorate,
+                counted_electorate,
+                uncovered_electorate: uncovered,
+                explainable_max,
+                explainable_typical,
+                exceeds_max: exceeds,
+                contestants,
+                verdict,
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,194 @@
+//! Participation curves: national and regional cumulative participation,
+//! the typical daily shape, and how far each station's curve lies from its
+//! region's.
+//!
+//! - Cumulative participation at each report time sums the stations that
+//!   reported at that time, as a count and as shares of those stations'
+//!   electorate and final count; the close is the station table's final
+//!   counts.
+//! - The typical shape is the distribution over stations of the normalised
+//!   curve `C(t)/F` (share of the station's final count reached by `t`):
+//!   median and the 10/25/75/90 % quantiles, nationally and per region
+//!   (regional medians).
+//! - The shape score of a station is the largest robust z over report times
+//!   of `logit(C(t)/F)` (empirical logit, `ln((C + ½)/(F − C + ½))`) against
+//!   its region's median and scaled MAD at that time. It ranks stations whose
+//!   day looks unlike their neighbours' (too early, too late, flat then
+//!   jumping) for the list of most anomalous stations; it is a descriptive
+//!   ranking, not a test, and carries no p-value.
+
+use serde::Serialize;
+
+use crate::io::hourly::Participation;
+use crate::stats::bootstrap::quantile_sorted;
+use crate::Election;
+
+/// One point of a cumulative curve.
+#[derive(Debug, Clone, Serialize)]
+pub struct CurvePoint {
+    pub time: String,
+    pub stations_reporting: usize,
+    pub voters: u64,
+    /// Of the reporting stations' electorate.
+    pub share_of_electorate: f64,
+    /// Of the reporting stations' final count.
+    pub share_of_final: f64,
+}
+
+/// The quantiles of normalised curves at one report time.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShapePoint {
+    pub time: String,
+    pub q10: f64,
+    pub q25: f64,
+    pub median: f64,
+    pub q75: f64,
+    pub q90: f64,
+}
+
+/// A region's curve and median shape.
+#[derive(Debug, Clone, Serialize)]
+pub struct RegionCurve {
+    pub region: String,
+    pub stations: usize,
+    pub points: Vec<CurvePoint>,
+    /// Median of `C(t)/F` at each report time.
+    pub median_shape: Vec<Option<f64>>,
+}
+
+/// The curves finding (`hourly.curves`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Curves {
+    pub national: Vec<CurvePoint>,
+    pub typical_shape: Vec<ShapePoint>,
+    pub regions: Vec<RegionCurve>,
+    /// Per station, the shape score and the report time where it peaks.
+    #[serde(skip)]
+    pub shape_score: Vec<Option<(f64, usize)>>,
+}
+
+fn point(
+    e: &Election,
+    time: String,
+    members: &[usize],
+    at: impl Fn(usize) -> Option<u64>,
+) -> CurvePoint {
+    let (mut n, mut v, mut el, mut fin) = (0usize, 0u64, 0u64, 0u64);
+    for &i in members {
+        if let Some(c) = at(i) {
+            n += 1;
+            v += c;
+            el += e.electorate[i];
+            fin += e.ballots[i];
+        }
+    }
+    CurvePoint {
+        time,
+        stations_reporting: n,
+        voters: v,
+        share_of_electorate: v as f64 / el.max(1) as f64,
+        share_of_final: v as f64 / fin.max(1) as f64,
+    }
+}
+
+fn logit_share(c: u64, f: u64) -> Option<f64> {
+    (f > 0 && c <= f).then(|| ((c as f64 + 0.5) / ((f - c) as f64 + 0.5)).ln())
+}
+
+/// Builds the curves and the shape scores.
+pub fn curves(e: &Election, p: &Participation) -> Curves {
+    let n = e.stations.len();
+    let region = &e.levels[0];
+    let all: Vec<usize> = (0..n).collect();
+    let mut national: Vec<CurvePoint> = (0..p.times.len())
+        .map(|t| point(e, p.labels[t].clone(), &all, |i| p.reports[t][i]))
+        .collect();
+    national.push(point(e, "close".into(), &all, |i| Some(e.ballots[i])));
+    let typical_shape = (0..p.times.len())
+        .map(|t| {
+            let mut v: Vec<f64> = (0..n)
+                .filter_map(|i| {
+                    let f = e.ballots[i];
+                    p.reports[t][i]
+                        .filter(|_| f > 0)
+                        .map(|c| c as f64 / f as f64)
+                })
+                .collect();
+            v.sort_by(f64::total_cmp);
+            let q = |x| quantile_sorted(&v, x);
+            ShapePoint {
+                time: p.labels[t].clone(),
+                q10: q(0.1),
+                q25: q(0.25),
+                median: q(0.5),
+                q75: q(0.75),
+                q90: q(0.9),
+            }
+        })
+        .collect();
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); region.labels.len()];
+    for i in 0..n {
+        members[region.codes[i] as usize].push(i);
+    }
+    // Regional centre and scale of logit(C/F) at each time, for the shape score.
+    let mut centre = vec![vec![None; p.times.len()]; members.len()];
+    let mut regions = Vec::with_capacity(members.len());
+    for (r, m) in members.iter().enumerate() {
+        let mut pts: Vec<CurvePoint> = (0..p.times.len())
+            .map(|t| point(e, p.labels[t].clone(), m, |i| p.reports[t][i]))
+            .collect();
+        pts.push(point(e, "close".into(), m, |i| Some(e.ballots[i])));
+        let mut median_shape = Vec::with_capacity(p.times.len());
+        for (t, slot) in centre[r].iter_mut().enumerate() {
+            let mut shares: Vec<f64> = m
+                .iter()
+                .filter_map(|&i| {
+                    let f = e.ballots[i];
+                    p.reports[t][i]
+                        .filter(|_| f > 0)
+                        .map(|c| c as f64 / f as f64)
+                })
+                .collect();
+            shares.sort_by(f64::total_cmp);
+            median_shape.push((!shares.is_empty()).then(|| quantile_sorted(&shares, 0.5)));
+            let mut l: Vec<f64> = m
+                .iter()
+                .filter_map(|&i| p.reports[t][i].and_then(|c| logit_share(c, e.ballots[i])))
+                .collect();
+            if l.len() >= 10 {
+                l.sort_by(f64::total_cmp);
+                let med = quantile_sorted(&l, 0.5);
+                let mut dev: Vec<f64> = l.iter().map(|x| (x - med).abs()).collect();
+                dev.sort_by(f64::total_cmp);
+                let s = 1.4826 * quantile_sorted(&dev, 0.5);
+                if s > 0.0 {
+                    *slot = Some((med, s));
+                }
+            }
+        }
+        regions.push(RegionCurve {
+            region: region.labels[r].clone(),
+            stations: m.len(),
+            points: pts,
+            median_shape,
+        });
+    }
+    let shape_score = (0..n)
+        .map(|i| {
+            let r = region.codes[i] as usize;
+            (0..p.times.len())
+                .filter_map(|t| {
+                    let (med, s) = centre[r][t]?;
+                    let l = logit_share(p.reports[t][i]?, e.ballots[i])?;
+                    Some(((l - med) / s, t))
+                })
+                .max_by(|a, b| a.0.abs().total_cmp(&b.0.abs()))
+        })
+        .collect();
+    Curves {
+        national,
+        typical_shape,
+        regions,
+        shape_score,
+    }
+}

@@ -1,0 +1,361 @@
+//! Participation over the day: curves, late surges, physically impossible
+//! throughput, announced-versus-counted gaps (`hourly` in report.json).
+//!
+//! Inputs are validated [`Participation`] reports (see [`crate::io::hourly`]),
+//! announced [`Bulletin`]s (see [`crate::io::bulletins`]) and, optionally,
+//! per-ballot machine logs; any of them may be absent, and each part of the
+//! finding runs on what it needs:
+//! - [`curves`]: national and regional cumulative curves, typical shapes,
+//!   a shape score per station;
+//! - [`late_surge`]: ballots after the last intermediate report beyond the
+//!   prediction, with scores, q-values and excess-ballot estimates;
+//! - [`throughput`]: capacity violations and certain lower bounds on
+//!   inflated ballots;
+//! - [`bulletins`]: the pace an announced total implies, and the
+//!   reconciliation of bulletins with station-level counts.
+
+pub mod bulletins;
+pub mod curves;
+pub mod late_surge;
+pub mod throughput;
+
+use serde::Serialize;
+
+use crate::io::bulletins::Bulletin;
+use crate::io::clock::format_clock;
+use crate::io::hourly::{hourly_flag_names, Hours, Participation};
+use crate::io::validate::DataQuality;
+use crate::Election;
+
+pub use bulletins::{AnnouncedPace, PaceOptions, Reconciliation};
+pub use curves::Curves;
+pub use late_surge::{LateSurge, LateSurgeOptions};
+pub use throughput::{Throughput, ThroughputOptions};
+
+/// Options of the hourly family.
+#[derive(Debug, Clone, Serialize)]
+pub struct HourlyOptions {
+    pub late_surge: LateSurgeOptions,
+    pub throughput: ThroughputOptions,
+    pub pace: PaceOptions,
+    /// Stations listed in each "most anomalous" table.
+    pub top: usize,
+}
+
+impl Default for HourlyOptions {
+    fn default() -> Self {
+        HourlyOptions {
+            late_surge: LateSurgeOptions::default(),
+            throughput: ThroughputOptions::default(),
+            pace: PaceOptions {
+                min_seconds_per_voter: ThroughputOptions::default().min_seconds_per_voter,
+                ..Default::default()
+            },
+            top: 20,
+        }
+    }
+}
+
+impl HourlyOptions {
+    /// Checks every option's domain.
+    pub fn check(&self) -> Result<(), String> {
+        let l = &self.late_surge;
+        if !(l.alpha > 0.0 && l.alpha < 1.0) {
+            return Err(format!(
+                "late-surge alpha must be in (0, 1), not {}",
+                l.alpha
+            ));
+        }
+        if !(l.level > 0.0 && l.level < 1.0) {
+            return Err(format!("interval level must be in (0, 1), not {}", l.level));
+        }
+        let s = self.throughput.min_seconds_per_voter;
+        if !(s.is_finite() && s > 0.0) {
+            return Err(format!("minimum seconds per voter must be > 0, not {s}"));
+        }
+        if self.throughput.booths == 0 {
+            return Err("booths per station must be at least 1".into());
+        }
+        if let Some(b) = self.pace.issuing_points_per_centre {
+            if !(b.is_finite() && b > 0.0) {
+                return Err(format!("issuing points per centre must be > 0, not {b}"));
+            }
+        }
+        if self.pace.centres == Some(0) {
+            return Err("centres must be at least 1".into());
+        }
+        Ok(())
+    }
+}
+
+/// The schedule the reports were read against.
+#[derive(Debug, Clone, Serialize)]
+pub struct Schedule {
+    pub opens: String,
+    pub closes: String,
+    /// Voting days (1 for a single-day vote).
+    pub days: i64,
+    /// Report times before the close.
+    pub report_times: Vec<String>,
+    pub close: String,
+}
+
+/// A station in the "most anomalous" lists, with its curve.
+#[derive(Debug, Clone, Serialize)]
+pub struct AnomalousStation {
+    pub station: String,
+    pub region: String,
+    pub electorate: u64,
+    pub final_count: u64,
+    /// Cumulative reports at the schedule's report times (`null` = none).
+    pub reports: Vec<Option<u64>>,
+    pub late_share: Option<f64>,
+    pub late_z: Option<f64>,
+    pub late_q: Option<f64>,
+    pub late_excess: Option<f64>,
+    pub capacity_violations: u32,
+    pub excess_lower_bound: u64,
+    pub shape_z: Option<f64>,
+    pub shape_time: Option<String>,
+    /// Participation data-quality flags of the station.
+    pub flags: String,
+}
+
+/// Participation reports: where they came from and what validation found.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportsInput {
+    pub path: String,
+    pub sha256: String,
+    pub layout: &'static str,
+    pub stations_without_reports: usize,
+    pub data_quality: DataQuality,
+}
+
+/// The `hourly` section of report.json.
+#[derive(Debug, Clone, Serialize)]
+pub struct HourlyFinding {
+    pub reports: Option<ReportsInput>,
+    pub schedule: Option<Schedule>,
+    pub curves: Option<Curves>,
+    pub late_surge: Option<LateSurge>,
+    pub throughput: Option<Throughput>,
+    pub announced_pace: Vec<AnnouncedPace>,
+    pub reconciliation: Vec<Reconciliation>,
+    /// Stations with the smallest late-surge p-values.
+    pub top_late_surge: Vec<AnomalousStation>,
+    /// Stations with the largest throughput lower bounds.
+    pub top_throughput: Vec<AnomalousStation>,
+    /// Stations whose curve lies farthest from their region's (|shape z|).
+    pub top_shape: Vec<AnomalousStation>,
+    pub options: HourlyOptions,
+    pub verdict: String,
+}
+
+impl HourlyFinding {
+    /// Per-station columns for stations.csv, in election order.
+    pub fn station_columns(&self, n: usize) -> StationHourly {
+        let late = self.late_surge.as_ref();
+        let tp = self.throughput.as_ref();
+        StationHourly {
+            late_share: (0..n)
+                .map(|i| late.and_then(|l| l.stations[i].late_share))
+                .collect(),
+            late_z: (0..n).map(|i| late.and_then(|l| l.stations[i].z)).collect(),
+            late_q: (0..n)
+                .map(|i| late.and_then(|l| l.stations[i].q_value))
+                .collect(),
+            late_excess: (0..n)
+                .map(|i| late.and_then(|l| l.stations[i].excess))
+                .collect(),
+            late_surge: (0..n)
+                .map(|i| late.map(|l| l.stations[i].flagged))
+                .collect(),
+            capacity_violations: (0..n)
+                .map(|i| tp.map(|t| t.stations[i].violations))
+                .collect(),
+            throughput_excess: (0..n)
+                .map(|i| tp.map(|t| t.stations[i].excess_lower_bound))
+                .collect(),
+        }
+    }
+}
+
+/// Per-station hourly columns.
+pub struct StationHourly {
+    pub late_share: Vec<Option<f64>>,
+    pub late_z: Vec<Option<f64>>,
+    pub late_q: Vec<Option<f64>>,
+    pub late_excess: Vec<Option<f64>>,
+    pub late_surge: Vec<Option<bool>>,
+    pub capacity_violations: Vec<Option<u32>>,
+    pub throughput_excess: Vec<Option<u64>>,
+}
+
+fn anomalous(
+    e: &Election,
+    p: &Participation,
+    late: Option<&LateSurge>,
+    tp: Option<&Throughput>,
+    curves: Option<&Curves>,
+    i: usize,
+) -> AnomalousStation {
+    let ls = late.map(|l| l.stations[i]);
+    let ts = tp.map(|t| t.stations[i]);
+    let shape = curves.and_then(|c| c.shape_score[i]);
+    AnomalousStation {
+        station: e.stations[i].clone(),
+        region: e.levels[0].labels[e.levels[0].codes[i] as usize].clone(),
+        electorate: e.electorate[i],
+        final_count: e.ballots[i],
+        reports: (0..p.times.len()).map(|t| p.reports[t][i]).collect(),
+        late_share: ls.and_then(|s| s.late_share),
+        late_z: ls.and_then(|s| s.z),
+        late_q: ls.and_then(|s| s.q_value),
+        late_excess: ls.and_then(|s| s.excess),
+        capacity_violations: ts.map_or(0, |t| t.violations),
+        excess_lower_bound: ts.map_or(0, |t| t.excess_lower_bound),
+        shape_z: shape.map(|s| s.0),
+        shape_time: shape.map(|s| p.labels[s.1].clone()),
+        flags: hourly_flag_names(p.flags[i]),
+    }
+}
+
+/// Runs every part of the family that its inputs allow. `election` is needed
+/// for everything but the announced pace; `reports` for curves, late surges
+/// and throughput.
+pub fn analyze_hourly(
+    election: Option<&Election>,
+    reports: Option<&Participation>,
+    bulletins: &[Bulletin],
+    hours: Hours,
+    opts: &HourlyOptions,
+) -> HourlyFinding {
+    let pairs = election.zip(reports);
+    let curves = pairs.map(|(e, p)| curves::curves(e, p));
+    let late = pairs.and_then(|(e, p)| late_surge::late_surge(e, p, &opts.late_surge));
+    let tp = pairs.map(|(e, p)| throughput::throughput(e, p, &opts.throughput));
+    let pace = bulletins::announced_pace(bulletins, hours, &opts.pace);
+    let reconciliation = election
+        .map(|e| bulletins::reconcile(bulletins, e, reports))
+        .unwrap_or_default();
+    let (mut top_late, mut top_tp, mut top_shape) = (Vec::new(), Vec::new(), Vec::new());
+    if let Some((e, p)) = pairs {
+        let n = e.stations.len();
+        if let Some(l) = &late {
+            let mut idx: Vec<usize> = (0..n).filter(|&i| l.stations[i].z.is_some()).collect();
+            idx.sort_by(|&a, &b| {
+                let za = l.stations[a].z.unwrap_or(f64::NEG_INFINITY);
+                let zb = l.stations[b].z.unwrap_or(f64::NEG_INFINITY);
+                zb.total_cmp(&za).then(a.cmp(&b))
+            });
+            top_late = idx
+                .into_iter()
+                .take(opts.top)
+                .map(|i| anomalous(e, p, late.as_ref(), tp.as_ref(), curves.as_ref(), i))
+                .collect();
+        }
+        if let Some(t) = &tp {
+            let mut idx: Vec<usize> = (0..n).filter(|&i| t.stations[i].violations > 0).collect();
+            idx.sort_by(|&a, &b| {
+                let (sa, sb) = (t.stations[a], t.stations[b]);
+                (sb.excess_lower_bound, sb.max_interval_excess)
+                    .cmp(&(sa.excess_lower_bound, sa.max_interval_excess))
+                    .then(a.cmp(&b))
+            });
+            top_tp = idx
+                .into_iter()
+                .take(opts.top)
+                .map(|i| anomalous(e, p, late.as_ref(), tp.as_ref(), curves.as_ref(), i))
+                .collect();
+        }
+        if let Some(c) = &curves {
+            let mut idx: Vec<usize> = (0..n).filter(|&i| c.shape_score[i].is_some()).collect();
+            let key = |i: usize| c.shape_score[i].map_or(0.0, |s| s.0.abs());
+            idx.sort_by(|&a, &b| key(b).total_cmp(&key(a)).then(a.cmp(&b)));
+            top_shape = idx
+                .into_iter()
+                .take(opts.top)
+                .map(|i| anomalous(e, p, late.as_ref(), tp.as_ref(), curves.as_ref(), i))
+                .collect();
+        }
+    }
+    let verdict = verdict(late.as_ref(), tp.as_ref(), &pace, &reconciliation);
+    HourlyFinding {
+        reports: reports.map(|p| ReportsInput {
+            path: p.input.path.clone(),
+            sha256: p.input.sha256.clone(),
+            layout: p.layout,
+            stations_without_reports: p.stations_without_reports,
+            data_quality: p.quality.clone(),
+        }),
+        schedule: reports.map(|p| Schedule {
+            opens: format_clock(p.hours.opens),
+            closes: format_clock(p.hours.closes),
+            days: p.close_at.div_euclid(86_400) + 1,
+            report_times: p.labels.clone(),
+            close: p.label_of(p.close_at),
+        }),
+        curves,
+        late_surge: late,
+        throughput: tp,
+        announced_pace: pace,
+        reconciliation,
+        top_late_surge: top_late,
+        top_throughput: top_tp,
+        top_shape,
+        options: opts.clone(),
+        verdict,
+    }
+}
+
+fn verdict(
+    late: Option<&LateSurge>,
+    tp: Option<&Throughput>,
+    pace: &[AnnouncedPace],
+    rec: &[Reconciliation],
+) -> String {
+    let mut parts = Vec::new();
+    if let Some(l) = late {
+        parts.push(format!(
+            "Late surges: {} of {} stations flagged (q < {}, {:.2} %); late ballots above the \
+             prediction {} ({:.0} % interval), {:.0} of them at flagged stations.",
+            l.flagged,
+            l.scored,
+            l.options.alpha,
+            100.0 * l.flag_rate,
+            l.excess_ballots.display(0),
+            100.0 * l.options.level,
+            l.excess_ballots_flagged
+        ));
+    }
+    if let Some(t) = tp {
+        parts.push(
+            if t.excess_lower_bound > 0 || t.stations_with_violations > 0 {
+                format!(
+                    "Throughput: {} stations report more voters in some interval than {} issuing \
+                 point(s) at {} s per voter can process; at least {} ballots in final counts are \
+                 physically impossible (if intermediate reports do not understate), {} even \
+                 without that assumption.",
+                    t.stations_with_violations,
+                    t.options.booths,
+                    t.options.min_seconds_per_voter,
+                    t.excess_lower_bound,
+                    t.whole_day_lower_bound
+                )
+            } else {
+                "Throughput: no station reports more voters than its capacity.".into()
+            },
+        );
+    }
+    parts.extend(pace.iter().map(|p| p.verdict.clone()));
+    parts.extend(
+        rec.iter()
+            .filter(|r| r.exceeds_max || r.contestants.iter().any(|c| c.exceeds_max))
+            .map(|r| r.verdict.clone()),
+    );
+    if parts.is_empty() {
+        "No participation data to judge.".into()
+    } else {
+        parts.join(" ")
+    }
+}
