@@ -5,16 +5,18 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::io::bulletins::load_bulletins;
 use crate::io::hourly as hourly_io;
+use crate::io::logs::{load_logs, LogColumns};
 use crate::io::{load, InvalidRows, Loaded, Schema};
 use crate::methods::digits::{self, DigitsOptions};
 use crate::methods::excess::{self, ExcessOptions};
 use crate::methods::fingerprint::{self, FingerprintOptions};
 use crate::methods::hourly::{self, HourlyFinding, HourlyOptions};
 use crate::methods::integer_percent::{self, IntegerPercentOptions};
+use crate::methods::machine_logs::{analyze_logs, LogOptions};
 use crate::methods::summary::summarize;
 use crate::methods::turnout_distribution::{self, TurnoutDistributionOptions};
 use crate::report::json::{Report, RunOptions, SkippedMethod, Tool};
-use crate::report::{html, plots, stations, SCHEMA_VERSION};
+use crate::report::{hourly_plots, html, plots, stations, SCHEMA_VERSION};
 
 /// Options of an analysis.
 #[derive(Debug, Clone)]
@@ -116,13 +118,34 @@ pub fn run_hourly(
         Some(b) => load_bulletins(b)?,
         None => Vec::new(),
     };
-    Ok(hourly::analyze_hourly(
-        election,
-        reports.as_ref(),
-        &bulletins,
-        hours,
-        &opts,
-    ))
+    let logs = match &h.logs {
+        Some(p) => Some(load_logs(p, &LogColumns::default())?),
+        None => None,
+    };
+    // Without reports, the logs give the curves.
+    let reports = match (reports, &logs, election, &h.logs) {
+        (None, Some(l), Some(e), Some(path)) => {
+            let info = crate::io::table::RawTable::read(path, None)?.info;
+            Some(hourly_io::from_logs(l, e, hours, info)?)
+        }
+        (r, ..) => r,
+    };
+    let mut finding = hourly::analyze_hourly(election, reports.as_ref(), &bulletins, hours, &opts);
+    if let Some(l) = &logs {
+        let lo = LogOptions {
+            opens: Some(hours.opens),
+            closes: Some(hours.closes),
+            ..opts.logs
+        };
+        lo.validate()?;
+        finding.machine_logs = Some(analyze_logs(l, &lo));
+        if let Some(m) = &finding.machine_logs {
+            finding
+                .verdict
+                .push_str(&format!(" Machine logs: {}", m.verdict));
+        }
+    }
+    Ok(finding)
 }
 
 impl AnalyzeOptions {
@@ -376,6 +399,16 @@ pub fn write_outputs(loaded: &Loaded, report: &Report, dir: &Path) -> Result<()>
         for (stem, fig) in digit_figures(d, &report.summary.winner) {
             let svg = plots::figure_files(&fig, &plots_dir.join(&stem))?;
             figures.digits.push((stem, svg));
+        }
+    }
+    if let Some(h) = &report.hourly {
+        if let Some(fig) = hourly_plots::CurvesFigure::of(h) {
+            figures.hourly_curves =
+                Some(plots::figure_files(&fig, &plots_dir.join("hourly_curves"))?);
+        }
+        if let Some(l) = &h.late_surge {
+            let fig = hourly_plots::LateShareFigure { late: l };
+            figures.late_share = Some(plots::figure_files(&fig, &plots_dir.join("late_share"))?);
         }
     }
     write("report.html", &html::render(report, &figures))?;

@@ -16,6 +16,7 @@ use escrutinio::io::{load, InvalidRows, Schema};
 use escrutinio::methods::hourly::{
     HourlyFinding, HourlyOptions, LateSurgeOptions, PaceOptions, ThroughputOptions,
 };
+use escrutinio::methods::machine_logs::LogOptions;
 use escrutinio::report::format_p_value;
 
 /// Participation inputs and options, shared by `hourly` and `analyze`.
@@ -60,6 +61,9 @@ pub struct HourlyArgs {
     /// Stations in each "most anomalous" list.
     #[arg(long, default_value_t = 20)]
     pub hourly_top: usize,
+    /// Machine logs: minimum seconds between two ballots on one machine.
+    #[arg(long, default_value_t = 30)]
+    pub log_min_seconds: u32,
 }
 
 impl HourlyArgs {
@@ -88,6 +92,10 @@ impl HourlyArgs {
                     min_seconds_per_voter: self.min_seconds_per_voter,
                 },
                 top: self.hourly_top,
+                logs: LogOptions {
+                    min_seconds_per_voter: self.log_min_seconds,
+                    ..LogOptions::default()
+                },
             },
         }
     }
@@ -258,6 +266,20 @@ fn table(f: &HourlyFinding) -> String {
                 s.shape_z.map_or("-".into(), |v| format!("{v:+.1}"))
             );
         }
+    }
+    if let Some(m) = &f.machine_logs {
+        let t = &m.totals;
+        let _ = writeln!(
+            out,
+            "\nMachine logs: {} ballots on {} machines at {} stations; {} too fast, lower bound on inflated ballots {}, {} outside hours, {} stations too regular",
+            t.ballots,
+            t.machines,
+            t.stations,
+            t.too_fast_ballots,
+            t.excess_lower_bound,
+            t.outside_hours.map_or("-".into(), |v| v.to_string()),
+            t.stations_too_regular
+        );
     }
     for p in &f.announced_pace {
         let _ = writeln!(out, "\nAnnounced pace ({}): {}", p.scope, p.verdict);

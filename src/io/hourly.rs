@@ -536,7 +536,7 @@ fn assemble(
         let sec = rep.stamp.second;
         let mk = |kind, message: String| RowProblem {
             kind,
-            row: rep.row + 1,
+            row: rep.row.wrapping_add(1),
             line: line_of(rep.row),
             column: rep.column.clone(),
             value: label(first_day, at),
@@ -555,7 +555,7 @@ fn assemble(
                 ),
                 &mut log,
             )?;
-            excluded.push(rep.row + 1);
+            excluded.push(rep.row.wrapping_add(1));
             continue;
         }
         match cells.entry((rep.station, at)) {
@@ -570,12 +570,12 @@ fn assemble(
                             "station {:?} already has a report at {} (row {})",
                             election.stations[rep.station],
                             label(first_day, at),
-                            o.get().1 + 1
+                            o.get().1.wrapping_add(1)
                         ),
                     ),
                     &mut log,
                 )?;
-                excluded.push(rep.row + 1);
+                excluded.push(rep.row.wrapping_add(1));
             }
         }
     }
@@ -616,7 +616,7 @@ fn assemble(
             let (row, column) = origin[&(s, at)].clone();
             let mk = |kind, message: String| RowProblem {
                 kind,
-                row: row + 1,
+                row: row.wrapping_add(1),
                 line: line_of(row),
                 column: column.clone(),
                 value: c.to_string(),
@@ -695,6 +695,91 @@ fn assemble(
         stations_without_reports: without,
         quality,
     })
+}
+
+/// Participation curves built from per-ballot machine logs: cumulative
+/// ballots of every logged station at each full hour while polls are open
+/// (and at the close), checked like reports from a file. Stations of the
+/// table absent from the logs have no reports (counted in
+/// `stations_without_reports`); logged stations absent from the table are
+/// `unknown_station` problems. A log total that differs from the station
+/// table's final count is a `final_mismatch` finding: logged against
+/// counted, at station level. Problems name the station; `row` is 0
+/// (a curve point is not a file row).
+pub fn from_logs(
+    logs: &super::logs::MachineLogs,
+    election: &Election,
+    hours: Hours,
+    input: FileInfo,
+) -> Result<Participation> {
+    let first = logs.first_day;
+    let last_offset = logs
+        .machines
+        .iter()
+        .filter_map(|m| m.times.last())
+        .max()
+        .map_or(0, |t| t.div_euclid(86_400));
+    let mut cutoffs = Vec::new();
+    let mut stamps = Vec::new();
+    for d in 0..=last_offset {
+        let mut t = hours.opens.div_ceil(3600) * 3600;
+        if t == hours.opens {
+            t += 3600;
+        }
+        while t < hours.closes {
+            cutoffs.push(d * 86_400 + i64::from(t));
+            stamps.push((d, t));
+            t += 3600;
+        }
+        cutoffs.push(d * 86_400 + i64::from(hours.closes));
+        stamps.push((d, hours.closes));
+    }
+    let counts = logs.cumulative_at(&election.stations, &cutoffs);
+    let cov = logs.coverage(&election.stations);
+    let absent: std::collections::HashSet<&str> =
+        cov.absent_from_logs.iter().map(String::as_str).collect();
+    let mut log = ProblemLog::default();
+    for s in &cov.absent_from_list {
+        log.push(RowProblem {
+            kind: ProblemKind::UnknownStation,
+            row: 0,
+            line: None,
+            column: "station".into(),
+            value: s.clone(),
+            message: format!("logged station {s:?} is not in the station table"),
+        });
+    }
+    let mut reports = Vec::new();
+    for (i, name) in election.stations.iter().enumerate() {
+        if absent.contains(name.as_str()) {
+            continue;
+        }
+        for (k, &(d, t)) in stamps.iter().enumerate() {
+            reports.push(Report {
+                station: i,
+                stamp: Stamp {
+                    day: first.map(|f| f + d as i32),
+                    second: t,
+                },
+                count: counts[i][k],
+                row: usize::MAX,
+                column: "logs".into(),
+            });
+        }
+    }
+    let n = reports.len();
+    assemble(
+        input,
+        "logs",
+        reports,
+        n,
+        election,
+        hours,
+        InvalidRows::Exclude,
+        log,
+        Vec::new(),
+        &|_| None,
+    )
 }
 
 /// Loads participation reports for `election`: the long file at `path`, or,

@@ -61,6 +61,10 @@ pub struct Figures {
     pub klimek: Option<String>,
     /// Fine turnout and leader histograms with the integers marked.
     pub integer: Vec<String>,
+    /// Typical daily shape with the most anomalous stations' curves.
+    pub hourly_curves: Option<String>,
+    /// Late-share histogram.
+    pub late_share: Option<String>,
 }
 
 fn figure(h: &mut String, svg: &str, caption: &str) {
@@ -219,6 +223,178 @@ fn fingerprint_section(h: &mut String, r: &Report, figures: &Figures) {
     }
 }
 
+fn anomalous_table(h: &mut String, title: &str, list: &[crate::methods::hourly::AnomalousStation]) {
+    if list.is_empty() {
+        return;
+    }
+    let _ = writeln!(h, "<h4>{}</h4>", escape(title));
+    h.push_str("<table><tr><th class=\"l\">station</th><th class=\"l\">region</th><th>electorate</th><th>final</th><th class=\"l\">cumulative reports</th><th>late share</th><th>late q</th><th>late excess</th><th>certain excess</th><th>shape z</th><th class=\"l\">flags</th></tr>\n");
+    for s in list {
+        let curve: Vec<String> = s
+            .reports
+            .iter()
+            .map(|c| c.map_or("–".into(), |v| v.to_string()))
+            .collect();
+        let _ = writeln!(
+            h,
+            "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{}</td><td>{}</td><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"l\">{}</td></tr>",
+            escape(&s.station),
+            escape(&s.region),
+            int(s.electorate),
+            int(s.final_count),
+            curve.join(" "),
+            num(s.late_share, 3),
+            p_value(s.late_q),
+            num(s.late_excess, 0),
+            int(s.excess_lower_bound),
+            num(s.shape_z, 1),
+            escape(&s.flags)
+        );
+    }
+    h.push_str("</table>\n");
+}
+
+/// Participation over the day.
+fn hourly_section(h: &mut String, f: &crate::methods::hourly::HourlyFinding, figures: &Figures) {
+    h.push_str("<h2>Participation over the day</h2>\n");
+    let _ = writeln!(h, "<p class=\"verdict\">{}</p>", escape(&f.verdict));
+    if let (Some(r), Some(s)) = (&f.reports, &f.schedule) {
+        let q = &r.data_quality;
+        let _ = writeln!(
+            h,
+            "<p>Reports from <code>{}</code> ({} layout): {} read, {} used, {} excluded, {} stations flagged, {} stations without reports. Polls {}–{} over {} day(s); reports at {}; close {}.</p>",
+            escape(&r.path),
+            r.layout,
+            int(q.rows_read as u64),
+            int(q.rows_used as u64),
+            int(q.rows_excluded_invalid as u64),
+            int(q.rows_flagged as u64),
+            int(r.stations_without_reports as u64),
+            s.opens,
+            s.closes,
+            s.days,
+            escape(&s.report_times.join(", ")),
+            escape(&s.close)
+        );
+        if !q.problems.is_empty() {
+            h.push_str("<table><tr><th class=\"l\">problem</th><th>rows</th><th class=\"l\">meaning</th><th class=\"l\">first example</th></tr>\n");
+            for p in &q.problems {
+                let _ = writeln!(
+                    h,
+                    "<tr><td class=\"l\"><code>{}</code></td><td>{}</td><td class=\"l\">{}</td><td class=\"l\">{}</td></tr>",
+                    p.kind.name(),
+                    int(p.rows as u64),
+                    escape(p.description),
+                    p.examples.first().map_or(String::new(), |e| escape(&e.to_string()))
+                );
+            }
+            h.push_str("</table>\n");
+        }
+    }
+    if let Some(c) = &f.curves {
+        h.push_str("<table><tr><th class=\"l\">time</th><th>stations reporting</th><th>voters</th><th>of electorate</th><th>of final</th></tr>\n");
+        for p in &c.national {
+            let _ = writeln!(
+                h,
+                "<tr><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&p.time),
+                int(p.stations_reporting as u64),
+                int(p.voters),
+                pct(p.share_of_electorate),
+                pct(p.share_of_final)
+            );
+        }
+        h.push_str("</table>\n");
+    }
+    if let Some(svg) = &figures.hourly_curves {
+        figure(h, svg, "Cumulative share of each station's final count at each report: national bands and median, the strongest late surges (red) and the curves farthest from their region's (orange) (<code>plots/hourly_curves.*</code>).");
+    }
+    if let Some(l) = &f.late_surge {
+        h.push_str("<h3>Late surges</h3>\n");
+        let _ = writeln!(
+            h,
+            "<p>Ballots after {} (the last report covering at least half of the stations), against the station's own pace before it (from {}) and its region's typical shape: {} stations scored, {} flagged at q &lt; {} ({}). Median late share {:.3}; spread between stations τ = {:.3} on the log-odds scale. Late ballots above the prediction: {} ({:.0} % interval), {:.0} of them at flagged stations. Unscored: {} without the last report, {} without the earlier one, {} with the last report above the final count, {} decreasing, {} with no voters by the last report.</p>",
+            escape(&l.last_report),
+            escape(l.earlier_report.as_deref().unwrap_or("none")),
+            int(l.scored as u64),
+            int(l.flagged as u64),
+            l.options.alpha,
+            pct(l.flag_rate),
+            l.median_late_share,
+            l.tau,
+            l.excess_ballots.display(0),
+            100.0 * l.options.level,
+            l.excess_ballots_flagged,
+            l.unscored.no_last_report,
+            l.unscored.no_earlier_report,
+            l.unscored.last_report_above_final,
+            l.unscored.decreasing,
+            l.unscored.no_voters_by_last_report
+        );
+        if let Some(svg) = &figures.late_share {
+            figure(h, svg, "Stations by late share; flagged stations in red (<code>plots/late_share.*</code>).");
+        }
+        let mut regions: Vec<_> = l.regions.iter().collect();
+        regions.sort_by(|a, b| {
+            b.excess_ballots
+                .estimate
+                .total_cmp(&a.excess_ballots.estimate)
+        });
+        h.push_str("<table><tr><th class=\"l\">region</th><th>scored</th><th>flagged</th><th>median late share</th><th>excess late ballots [interval]</th></tr>\n");
+        for r in regions.iter().take(30) {
+            let _ = writeln!(
+                h,
+                "<tr><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{:.3}</td><td>{}</td></tr>",
+                escape(&r.region),
+                int(r.scored as u64),
+                int(r.flagged as u64),
+                r.median_late_share,
+                r.excess_ballots.display(0)
+            );
+        }
+        h.push_str("</table>\n");
+    }
+    if let Some(t) = &f.throughput {
+        h.push_str("<h3>Throughput</h3>\n");
+        let _ = writeln!(
+            h,
+            "<p>With {} issuing point(s) per station (or the data's <code>machines</code>, given for {} stations) and at least {} s per voter, {} stations report {} intervals with more voters than they could process. Certain lower bound on inflated ballots in the final counts: {} (if intermediate reports do not understate), {} without that assumption.</p>",
+            t.options.booths,
+            int(t.stations_with_machines as u64),
+            t.options.min_seconds_per_voter,
+            int(t.stations_with_violations as u64),
+            int(t.interval_violations as u64),
+            int(t.excess_lower_bound),
+            int(t.whole_day_lower_bound)
+        );
+    }
+    anomalous_table(h, "Strongest late surges", &f.top_late_surge);
+    anomalous_table(h, "Largest throughput bounds", &f.top_throughput);
+    anomalous_table(h, "Curves farthest from their region's", &f.top_shape);
+    if !f.announced_pace.is_empty() || !f.reconciliation.is_empty() {
+        h.push_str("<h3>Announced figures</h3>\n");
+        for p in &f.announced_pace {
+            let _ = writeln!(h, "<p class=\"verdict\">{}</p>", escape(&p.verdict));
+        }
+        for r in &f.reconciliation {
+            let _ = writeln!(
+                h,
+                "<p>Bulletin row {} ({}{}): {}</p>",
+                r.row,
+                escape(r.kind.as_deref().unwrap_or("bulletin")),
+                r.source
+                    .as_deref()
+                    .map_or(String::new(), |s| format!("; {}", escape(s))),
+                escape(&r.verdict)
+            );
+        }
+    }
+    if let Some(m) = &f.machine_logs {
+        h.push_str("<h3>Machine logs</h3>\n");
+        let _ = writeln!(h, "<p class=\"verdict\">{}</p>", escape(&m.verdict));
+    }
+}
+
 fn num(x: Option<f64>, digits: usize) -> String {
     match x {
         Some(v) if v.is_finite() => format!("{v:.digits$}"),
@@ -352,8 +528,8 @@ pub fn render(r: &Report, figures: &Figures) -> String {
     let _ = writeln!(
         h,
         "<p class=\"note\">This report describes the election and the quality of its data. \
-         Methods run: {}. Hourly participation tests are a separate section that \
-         appears here when they run.</p>",
+         Methods run: {}. Participation over the day has its own section when \
+         participation data were given.</p>",
         escape(&r.methods.join(", "))
     );
     h.push_str("<h2>Summary</h2>\n<table>\n");
@@ -413,6 +589,9 @@ pub fn render(r: &Report, figures: &Figures) -> String {
     h.push_str("<figcaption>Stations per 1-point turnout bin (also <code>plots/turnout_histogram.png</code> and <code>.svg</code>).</figcaption></figure>\n");
 
     fingerprint_section(&mut h, r, figures);
+    if let Some(hf) = &r.hourly {
+        hourly_section(&mut h, hf, figures);
+    }
     for sk in &r.skipped {
         let _ = writeln!(
             h,

@@ -2,6 +2,7 @@
 //! self-contained HTML page. Reports never recompute statistics: they render
 //! the findings the methods returned.
 
+pub mod hourly_plots;
 pub mod html;
 pub mod json;
 pub mod plots;

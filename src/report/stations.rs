@@ -10,7 +10,11 @@
 //! station out), `excess_votes` (the station's winner votes above the
 //! clean-share line, 0 below the clean peak), `klimek_p_incremental`,
 //! `klimek_p_extreme` (posterior probability of the station's fingerprint
-//! cell under the fitted model's fraud components).
+//! cell under the fitted model's fraud components); and, when the hourly
+//! family ran with participation reports (schema 1.3.0): `hourly_flags`
+//! (participation findings), `late_share`, `late_z`, `late_q`,
+//! `late_excess`, `late_surge` (flagged), `capacity_violations`,
+//! `throughput_excess` (certain lower bound on inflated ballots).
 
 use polars::prelude::*;
 
@@ -110,6 +114,29 @@ pub fn station_frame(e: &Election, report: Option<&Report>) -> PolarsResult<Data
                 "klimek_p_extreme".into(),
                 post.iter().map(|p| p.map(|p| p.1)).collect::<Vec<_>>(),
             ));
+        }
+        if let Some(h) = r.hourly.as_ref().filter(|h| h.curves.is_some()) {
+            let c = h.station_columns(n);
+            cols.push(Column::new(
+                "hourly_flags".into(),
+                (0..n)
+                    .map(|i| {
+                        crate::io::hourly::hourly_flag_names(
+                            h.station_flags.get(i).copied().unwrap_or(0),
+                        )
+                    })
+                    .collect::<Vec<_>>(),
+            ));
+            cols.push(Column::new("late_share".into(), c.late_share));
+            cols.push(Column::new("late_z".into(), c.late_z));
+            cols.push(Column::new("late_q".into(), c.late_q));
+            cols.push(Column::new("late_excess".into(), c.late_excess));
+            cols.push(Column::new("late_surge".into(), c.late_surge));
+            cols.push(Column::new(
+                "capacity_violations".into(),
+                c.capacity_violations,
+            ));
+            cols.push(Column::new("throughput_excess".into(), c.throughput_excess));
         }
     }
     DataFrame::new(n, cols)

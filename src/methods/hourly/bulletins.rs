@@ -29,8 +29,10 @@
 //!   for one contestant in missing stations cannot outnumber the voters
 //!   there).
 //!
-//! A gap above the maximum cannot be explained by missing stations: the
-//! announcement and the counted figures cannot both be right.
+//! A gap above the maximum cannot be explained by missing stations, and
+//! neither can a negative gap (an announcement below what the counted
+//! stations alone show): in both cases the announcement and the counted
+//! figures cannot both be right.
 
 use serde::Serialize;
 
@@ -208,6 +210,9 @@ pub struct ContestantGap {
     /// What they would hold at the counted rate (votes / electorate).
     pub explainable_typical: Option<f64>,
     pub exceeds_max: bool,
+    /// The announcement is below what the counted stations alone show
+    /// (missing stations can only add).
+    pub below_counted: bool,
 }
 
 /// One bulletin against the station-level count.
@@ -233,6 +238,8 @@ pub struct Reconciliation {
     pub explainable_max: Option<u64>,
     pub explainable_typical: Option<f64>,
     pub exceeds_max: bool,
+    /// The announcement is below the counted figure.
+    pub below_counted: bool,
     pub contestants: Vec<ContestantGap>,
     pub verdict: String,
 }
@@ -326,6 +333,7 @@ pub fn reconcile(
                         explainable_max: max,
                         explainable_typical: uncovered.map(|u| u as f64 * rate(counted_votes)),
                         exceeds_max: max.is_some_and(|m| g > m as i64),
+                        below_counted: g < 0,
                     })
                 })
                 .collect();
@@ -355,7 +363,18 @@ pub fn reconcile(
                     } else {
                         format!("; within the {m} the missing stations and uncovered voters could hold.")
                     });
+                    if g < 0 {
+                        v.push_str(" The announcement is below the counted stations alone.");
+                    }
                     for cg in &contestants {
+                        if cg.below_counted {
+                            v.push_str(&format!(
+                                " {}: announced {} but {} counted in the stations of the table \
+                                 alone; missing stations can only add votes, so the announcement \
+                                 is below the count by {}.",
+                                cg.name, cg.announced, cg.counted, -cg.gap
+                            ));
+                        }
                         if cg.exceeds_max {
                             v.push_str(&format!(
                                 " {}: announced {} against {} counted, a gap of {} that exceeds the {} \
@@ -390,6 +409,7 @@ pub fn reconcile(
                 explainable_max,
                 explainable_typical,
                 exceeds_max: exceeds,
+                below_counted: matches!(gap, Some(g) if g < 0),
                 contestants,
                 verdict,
             }

@@ -25,6 +25,7 @@ use crate::io::bulletins::Bulletin;
 use crate::io::clock::format_clock;
 use crate::io::hourly::{hourly_flag_names, Hours, Participation};
 use crate::io::validate::DataQuality;
+use crate::methods::machine_logs::{LogOptions, LogsFinding};
 use crate::Election;
 
 pub use bulletins::{AnnouncedPace, PaceOptions, Reconciliation};
@@ -40,6 +41,8 @@ pub struct HourlyOptions {
     pub pace: PaceOptions,
     /// Stations listed in each "most anomalous" table.
     pub top: usize,
+    /// Machine-log options (opening hours are set from the schedule).
+    pub logs: LogOptions,
 }
 
 impl Default for HourlyOptions {
@@ -52,6 +55,7 @@ impl Default for HourlyOptions {
                 ..Default::default()
             },
             top: 20,
+            logs: LogOptions::default(),
         }
     }
 }
@@ -141,6 +145,8 @@ pub struct HourlyFinding {
     pub throughput: Option<Throughput>,
     pub announced_pace: Vec<AnnouncedPace>,
     pub reconciliation: Vec<Reconciliation>,
+    /// Per-ballot machine-log forensics (with `--logs`).
+    pub machine_logs: Option<LogsFinding>,
     /// Stations with the smallest late-surge p-values.
     pub top_late_surge: Vec<AnomalousStation>,
     /// Stations with the largest throughput lower bounds.
@@ -149,6 +155,9 @@ pub struct HourlyFinding {
     pub top_shape: Vec<AnomalousStation>,
     pub options: HourlyOptions,
     pub verdict: String,
+    /// Per station, participation data-quality flags (election order).
+    #[serde(skip)]
+    pub station_flags: Vec<u8>,
 }
 
 impl HourlyFinding {
@@ -300,11 +309,13 @@ pub fn analyze_hourly(
         throughput: tp,
         announced_pace: pace,
         reconciliation,
+        machine_logs: None,
         top_late_surge: top_late,
         top_throughput: top_tp,
         top_shape,
         options: opts.clone(),
         verdict,
+        station_flags: reports.map(|p| p.flags.clone()).unwrap_or_default(),
     }
 }
 
@@ -350,7 +361,13 @@ fn verdict(
     parts.extend(pace.iter().map(|p| p.verdict.clone()));
     parts.extend(
         rec.iter()
-            .filter(|r| r.exceeds_max || r.contestants.iter().any(|c| c.exceeds_max))
+            .filter(|r| {
+                r.exceeds_max
+                    || r.below_counted
+                    || r.contestants
+                        .iter()
+                        .any(|c| c.exceeds_max || c.below_counted)
+            })
             .map(|r| r.verdict.clone()),
     );
     if parts.is_empty() {
