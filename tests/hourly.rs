@@ -204,3 +204,438 @@ fn throughput_bound_never_exceeds_the_injected_ballots() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------
+// Hand-built and malformed participation files, through the binary.
+
+const STATIONS: &str = "station,region,electorate,ballots,valid,invalid,A,B\n\
+s1,R1,1000,600,590,10,300,290\n\
+s2,R1,800,500,495,5,200,295\n\
+s3,R2,1200,700,690,10,400,290\n";
+
+struct Run {
+    code: i32,
+    text: String,
+}
+
+fn run(args: &[&str]) -> Run {
+    let out = std::process::Command::new(common::bin())
+        .args(args)
+        .output()
+        .expect("the binary runs");
+    let code = out.status.code().expect("exited");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!text.contains("panicked"), "panic for {args:?}:\n{text}");
+    assert_ne!(code, 101);
+    Run { code, text }
+}
+
+/// Writes the station table and an hourly file; returns the JSON of
+/// `escrutinio hourly --json` (or the failed run).
+fn hourly_case(hourly: &str, extra: &[&str]) -> (Run, Option<serde_json::Value>) {
+    let dir = tempfile::tempdir().unwrap();
+    let st = dir.path().join("stations.csv");
+    std::fs::write(&st, STATIONS).unwrap();
+    let h = dir.path().join("hourly.csv");
+    std::fs::write(&h, hourly).unwrap();
+    let mut args = vec![
+        "hourly",
+        st.to_str().unwrap(),
+        "--hourly",
+        h.to_str().unwrap(),
+        "--json",
+    ];
+    args.extend_from_slice(extra);
+    let r = run(&args);
+    let v = (r.code == 0).then(|| serde_json::from_str(&r.text).expect("json"));
+    (r, v)
+}
+
+fn problem<'a>(v: &'a serde_json::Value, kind: &str) -> Option<&'a serde_json::Value> {
+    v["reports"]["data_quality"]["problems"]
+        .as_array()?
+        .iter()
+        .find(|p| p["kind"] == kind)
+}
+
+const GOOD: &str = "station,time,cumulative_voters\n\
+s1,12:00,200\ns1,18:00,450\ns1,20:00,600\n\
+s2,12:00,150\ns2,18:00,400\ns2,20:00,500\n\
+s3,12:00,250\ns3,18:00,560\ns3,20:00,700\n";
+
+#[test]
+fn clean_hourly_file_loads_without_problems() {
+    let (r, v) = hourly_case(GOOD, &[]);
+    assert_eq!(r.code, 0, "{}", r.text);
+    let v = v.unwrap();
+    let q = &v["reports"]["data_quality"];
+    assert_eq!(q["rows_read"], 9);
+    assert_eq!(q["rows_used"], 9);
+    assert_eq!(q["rows_excluded_invalid"], 0);
+    assert_eq!(
+        v["schedule"]["report_times"],
+        serde_json::json!(["12:00", "18:00"])
+    );
+    // National curve: 600 voters at 12:00 of 1,800 final.
+    assert_eq!(v["curves"]["national"][0]["voters"], 600);
+    assert_eq!(v["curves"]["national"][2]["voters"], 1800);
+}
+
+#[test]
+fn every_bad_row_is_named_and_counted() {
+    for (row, kind, column) in [
+        ("s9,18:00,10", "unknown_station", "station"),
+        ("s1,25:00,10", "unreadable_time", "time"),
+        ("s1,,10", "missing_time", "time"),
+        ("s1,21:00,600", "outside_hours", "cumulative_voters"),
+        ("s1,07:00,0", "outside_hours", "cumulative_voters"),
+        ("s1,15:00,-5", "negative", "cumulative_voters"),
+        ("s1,15:00,NaN", "not_finite", "cumulative_voters"),
+        ("s1,15:00,abc", "non_numeric", "cumulative_voters"),
+        ("s1,15:00,", "missing_value", "cumulative_voters"),
+        ("s1,12:00,201", "duplicate_report", "cumulative_voters"),
+        (",15:00,3", "missing_key", "station"),
+    ] {
+        let text = format!("{GOOD}{row}\n");
+        let (r, v) = hourly_case(&text, &[]);
+        assert_eq!(r.code, 0, "{row}: {}", r.text);
+        let v = v.unwrap();
+        let p = problem(&v, kind).unwrap_or_else(|| panic!("{row}: no {kind}"));
+        let ex = &p["examples"][0];
+        assert_eq!(ex["row"], 10, "{row}");
+        assert_eq!(ex["line"], 11, "{row}");
+        assert_eq!(ex["column"], column, "{row}");
+        assert_eq!(
+            v["reports"]["data_quality"]["rows_excluded_invalid"], 1,
+            "{row}"
+        );
+        assert_eq!(
+            v["reports"]["data_quality"]["excluded_rows"],
+            serde_json::json!([10])
+        );
+        // Under --invalid-rows fail the same row stops the run, named.
+        let (f, _) = hourly_case(&text, &["--invalid-rows", "fail"]);
+        assert_eq!(f.code, 1, "{row}: {}", f.text);
+        assert!(
+            f.text.contains("row 10") && f.text.contains("hourly.csv"),
+            "{}",
+            f.text
+        );
+    }
+}
+
+#[test]
+fn inconsistent_stations_are_kept_and_flagged() {
+    // s1 falls from 450 to 300; s2 reports 520 at 18:00 above its final 500;
+    // s3 reports 690 at the close against 700 in the station table.
+    let text = "station,time,cumulative_voters\n\
+s1,12:00,450\ns1,18:00,300\ns1,20:00,600\n\
+s2,12:00,150\ns2,18:00,520\ns2,20:00,500\n\
+s3,12:00,250\ns3,18:00,560\ns3,20:00,690\n";
+    let (r, v) = hourly_case(text, &[]);
+    assert_eq!(r.code, 0, "{}", r.text);
+    let v = v.unwrap();
+    for (kind, row) in [
+        ("decreasing_report", 2),
+        ("report_above_final", 5),
+        ("final_mismatch", 9),
+    ] {
+        let p = problem(&v, kind).unwrap_or_else(|| panic!("no {kind}"));
+        assert_eq!(p["examples"][0]["row"], row, "{kind}");
+    }
+    assert_eq!(v["reports"]["data_quality"]["rows_flagged"], 3);
+    assert_eq!(v["reports"]["data_quality"]["rows_excluded_invalid"], 0);
+}
+
+#[test]
+fn unusable_hourly_files_are_errors_not_panics() {
+    for (text, needle) in [
+        ("", "hourly.csv"),
+        ("station,time,cumulative_voters\n", "no data rows"),
+        ("station,time,voters\ns1,12:00,5\n", "cumulative_voters"),
+        ("station,voters\ns1,5\n", "\"time\""),
+        (
+            "station,date,time,cumulative_voters\ns1,2021-09-17,12:00,5\ns2,,12:00,5\n",
+            "row 2",
+        ),
+        (
+            "station,time,cumulative_voters\ns1,2021-09-17 12:00,5\ns2,12:00,5\n",
+            "some reports have a date",
+        ),
+    ] {
+        let (r, _) = hourly_case(text, &[]);
+        assert_eq!(r.code, 2, "{text:?}: {}", r.text);
+        assert!(r.text.contains(needle), "{text:?}: {}", r.text);
+    }
+}
+
+#[test]
+fn bad_options_and_bulletins_exit_two() {
+    let (r, _) = hourly_case(GOOD, &["--late-alpha", "2"]);
+    assert_eq!(r.code, 2);
+    assert!(r.text.contains("alpha"), "{}", r.text);
+    let (r, _) = hourly_case(GOOD, &["--opens", "21:00"]);
+    assert_eq!(r.code, 2, "{}", r.text);
+    let (r, _) = hourly_case(GOOD, &["--min-seconds-per-voter", "0"]);
+    assert_eq!(r.code, 2);
+    assert_eq!(run(&["hourly"]).code, 2);
+    let dir = tempfile::tempdir().unwrap();
+    let b = dir.path().join("b.csv");
+    std::fs::write(
+        &b,
+        "scope,time,cumulative_voters\nnational,17:30,100\nnational,soon,200\n",
+    )
+    .unwrap();
+    let r = run(&["hourly", "--bulletins", b.to_str().unwrap()]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.text.contains("row 2") && r.text.contains("\"time\"") && r.text.contains("soon"),
+        "{}",
+        r.text
+    );
+}
+
+#[test]
+fn hand_built_pace_and_reconciliation_are_exact() {
+    // Polls 08:00–20:00; 600 voters by 18:00 (10 open hours: 1 a minute),
+    // 1,800 announced at the close (1,200 in 120 minutes: 10 a minute).
+    let dir = tempfile::tempdir().unwrap();
+    let b = dir.path().join("b.csv");
+    std::fs::write(
+        &b,
+        "scope,time,cumulative_voters,kind\nnational,18:00,600,internal\nnational,final,1800,announced\n",
+    )
+    .unwrap();
+    let r = run(&[
+        "hourly",
+        "--bulletins",
+        b.to_str().unwrap(),
+        "--centres",
+        "2",
+        "--json",
+        "--issuing-points-per-centre",
+        "1",
+        "--min-seconds-per-voter",
+        "30",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.text);
+    let v: serde_json::Value = serde_json::from_str(&r.text).unwrap();
+    let p = &v["announced_pace"][0];
+    assert_eq!(p["late_voters"], 1200);
+    assert_eq!(p["voters_per_minute_before"], 1.0);
+    assert_eq!(p["voters_per_minute_after"], 10.0);
+    assert_eq!(p["acceleration"], 10.0);
+    // 2 centres × 1 point × 7,200 s / 30 s = 480 voters of capacity.
+    assert_eq!(p["excess_lower_bound"], 720);
+    assert_eq!(p["issuing_points_needed_per_centre"], 2.5);
+    // Against the station table: 1,800 counted at the close, 1,410 at 18:00
+    // from the reports (GOOD: 450 + 400 + 560 = 1,410), so gaps −810 and 0.
+    let st = dir.path().join("st.csv");
+    std::fs::write(&st, STATIONS).unwrap();
+    let h = dir.path().join("h.csv");
+    std::fs::write(&h, GOOD).unwrap();
+    let r = run(&[
+        "hourly",
+        st.to_str().unwrap(),
+        "--hourly",
+        h.to_str().unwrap(),
+        "--bulletins",
+        b.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.text);
+    let v: serde_json::Value = serde_json::from_str(&r.text).unwrap();
+    let rec = &v["reconciliation"];
+    assert_eq!(rec[0]["counted_voters"], 1410);
+    assert_eq!(rec[0]["gap"], 600 - 1410);
+    assert_eq!(rec[0]["below_counted"], true);
+    assert_eq!(rec[1]["counted_voters"], 1800);
+    assert_eq!(rec[1]["gap"], 0);
+    assert_eq!(rec[1]["exceeds_max"], false);
+}
+
+// ---------------------------------------------------------------------------
+// Real intraday data in ../shared/data/.
+
+fn hourly_json(args: &[&str]) -> serde_json::Value {
+    let mut a = vec!["hourly"];
+    a.extend_from_slice(args);
+    a.push("--json");
+    let r = run(&a);
+    assert_eq!(r.code, 0, "{}", r.text);
+    serde_json::from_str(&r.text).expect("json")
+}
+
+#[test]
+fn spain_2019_clean_control() {
+    let Some(f) = common::shared("spain-2019/spain-congress-2019-11.csv.gz") else {
+        return;
+    };
+    let schema = common::schema("spain-2019.toml");
+    let v = hourly_json(&[f.to_str().unwrap(), "--schema", schema.to_str().unwrap()]);
+    // The README's totals for the 59,555 resident tables, exactly.
+    let nat = &v["curves"]["national"];
+    assert_eq!(nat[0]["stations_reporting"], 59_555);
+    assert_eq!(nat[0]["voters"], 13_222_643);
+    assert_eq!(nat[1]["voters"], 19_825_270);
+    assert_eq!(nat[2]["voters"], 24_361_807);
+    // Its known defects, reported and kept.
+    assert_eq!(problem(&v, "report_above_final").unwrap()["rows"], 208);
+    assert_eq!(problem(&v, "decreasing_report").unwrap()["rows"], 5);
+    let l = &v["late_surge"];
+    let rate = l["flag_rate"].as_f64().unwrap();
+    let late = l["late_ballots"].as_f64().unwrap();
+    let est = l["excess_ballots"]["estimate"].as_f64().unwrap();
+    eprintln!(
+        "Spain: median late share {}, flag rate {rate:.4}, excess {est:.0} [{}, {}] of {late} late",
+        l["median_late_share"], l["excess_ballots"]["ci_low"], l["excess_ballots"]["ci_high"]
+    );
+    // METHODS.md baseline: median late share 0.184.
+    assert!((l["median_late_share"].as_f64().unwrap() - 0.184).abs() < 0.002);
+    // The flag rate stays under the 1 % false-positive ceiling of the
+    // simulations, and the national excess is within 0.5 % of the late ballots.
+    assert!(rate <= 0.01, "flag rate {rate}");
+    assert!(est.abs() <= 0.005 * late, "excess {est} of {late}");
+    // No certain inflation without assumptions.
+    assert_eq!(v["throughput"]["whole_day_lower_bound"], 0);
+}
+
+#[test]
+fn st_petersburg_2021_three_day_vote() {
+    let Some(st) = common::shared("st-petersburg-2021/spb-2021-duma-party-list.csv") else {
+        return;
+    };
+    let Some(t) = common::shared("st-petersburg-2021/spb-2021-duma-party-list-turnout.csv") else {
+        return;
+    };
+    let schema = common::schema("st-petersburg-2021.toml");
+    let v = hourly_json(&[
+        st.to_str().unwrap(),
+        "--schema",
+        schema.to_str().unwrap(),
+        "--hourly",
+        t.to_str().unwrap(),
+    ]);
+    assert_eq!(v["schedule"]["days"], 3);
+    assert_eq!(v["schedule"]["report_times"].as_array().unwrap().len(), 8);
+    assert_eq!(v["schedule"]["close"], "2021-09-19 20:00");
+    let q = &v["reports"]["data_quality"];
+    assert_eq!(q["rows_read"], 17_425);
+    // Day-level records without a time and empty counts are reported.
+    assert!(
+        problem(&v, "missing_time").unwrap()["rows"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+    assert_eq!(
+        q["rows_used"].as_u64().unwrap() + q["rows_excluded_invalid"].as_u64().unwrap(),
+        17_425
+    );
+    // Station 573: 60 % of its final count by 15:00 on the first of three
+    // days, 99.8 % turnout: among the curves farthest from their region's.
+    let shape = v["top_shape"].as_array().unwrap();
+    let s573 = shape
+        .iter()
+        .position(|s| s["station"] == "17 / 573")
+        .expect("station 573 among the most anomalous curves");
+    assert!(s573 < 10);
+    assert_eq!(shape[s573]["reports"][0], 1166);
+    // The late-surge flag rate is far above the clean control's.
+    let rate = v["late_surge"]["flag_rate"].as_f64().unwrap();
+    eprintln!(
+        "St Petersburg: flag rate {rate:.4}, excess {}",
+        v["late_surge"]["excess_ballots"]
+    );
+    assert!(rate > 0.03);
+    assert!(
+        v["late_surge"]["excess_ballots"]["ci_low"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
+}
+
+#[test]
+fn venezuela_2024_announced_against_counted() {
+    let Some(f) = common::shared("venezuela-2024/actas-v1.csv") else {
+        return;
+    };
+    let schema = common::schema("venezuela-2024.toml");
+    let b = common::root().join("data/bulletins/venezuela-2024-cne.csv");
+    let v = hourly_json(&[
+        f.to_str().unwrap(),
+        "--schema",
+        schema.to_str().unwrap(),
+        "--bulletins",
+        b.to_str().unwrap(),
+    ]);
+    let r = &v["reconciliation"][0];
+    // README: opposition sheets 10,660,267 voters of 17,745,239 registered;
+    // CNE 12,386,669 voters of 21,321,805.
+    assert_eq!(r["counted_voters"], 10_660_267);
+    assert_eq!(r["gap"], 1_726_402);
+    assert_eq!(r["uncovered_electorate"], 21_321_805u64 - 17_745_239);
+    assert_eq!(r["exceeds_max"], false);
+    let c = r["contestants"].as_array().unwrap();
+    let nm = c.iter().find(|c| c["column"] == "NM").unwrap();
+    assert_eq!(nm["gap"], 6_408_844 - 3_241_461);
+    assert_eq!(nm["explainable_max"], 1_726_402);
+    assert_eq!(nm["exceeds_max"], true);
+    let eg = c.iter().find(|c| c["column"] == "EG").unwrap();
+    assert_eq!(eg["below_counted"], true);
+    assert_eq!(eg["gap"], 5_326_104 - 7_156_462);
+}
+
+#[test]
+fn venezuela_2017_announced_pace() {
+    let Some(b) = common::shared("venezuela-2017/bulletins.csv") else {
+        return;
+    };
+    let v = hourly_json(&[
+        "--bulletins",
+        b.to_str().unwrap(),
+        "--opens",
+        "06:00",
+        "--closes",
+        "19:00",
+        "--centres",
+        "14515",
+    ]);
+    let p = &v["announced_pace"][0];
+    // METHODS.md: 4,368,855 in the last 90 minutes, 54 % of all votes,
+    // 3.3 a minute per centre against 0.37 before: a 9× acceleration.
+    assert_eq!(p["late_voters"], 4_368_855);
+    assert_eq!(p["open_minutes_after"], 90.0);
+    assert!((p["late_share"].as_f64().unwrap() - 0.540).abs() < 0.001);
+    assert!((p["per_centre_per_minute_after"].as_f64().unwrap() - 3.344).abs() < 0.001);
+    assert!((p["per_centre_per_minute_before"].as_f64().unwrap() - 0.3715).abs() < 0.0005);
+    assert!((p["acceleration"].as_f64().unwrap() - 9.00).abs() < 0.01);
+}
+
+#[test]
+fn hourly_json_is_identical_for_any_thread_count() {
+    let f = common::root().join("data/sample/election.csv");
+    let h = common::root().join("data/sample/election.csv.hourly.csv");
+    let out = |threads: &str| {
+        std::process::Command::new(common::bin())
+            .args([
+                "hourly",
+                f.to_str().unwrap(),
+                "--hourly",
+                h.to_str().unwrap(),
+                "--json",
+            ])
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .unwrap()
+            .stdout
+    };
+    let one = out("1");
+    assert!(!one.is_empty());
+    assert_eq!(one, out("3"));
+}
