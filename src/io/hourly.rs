@@ -156,6 +156,27 @@ pub fn resolve_hours(
     Hours::parse(o, c)
 }
 
+/// Records an invalid report row (excluded and counted), or fails the load
+/// with it under [`InvalidRows::Fail`].
+fn exclude(
+    p: RowProblem,
+    policy: InvalidRows,
+    path: &str,
+    log: &mut ProblemLog,
+    excluded: &mut Vec<usize>,
+) -> Result<()> {
+    if policy == InvalidRows::Fail {
+        return Err(Error::InvalidRows {
+            path: path.to_string(),
+            count: 1,
+            first: p.to_string(),
+        });
+    }
+    excluded.push(p.row);
+    log.push(p);
+    Ok(())
+}
+
 /// One report as read: its station, instant and count, with its origin.
 struct Report {
     station: usize,
@@ -372,15 +393,13 @@ pub fn load_long(
             }),
             (bad, ..) => {
                 let p = bad.expect("a row that is not pushed has a problem");
-                if policy == InvalidRows::Fail {
-                    return Err(Error::InvalidRows {
-                        path: path.display().to_string(),
-                        count: 1,
-                        first: p.to_string(),
-                    });
-                }
-                log.push(p);
-                excluded.push(r + 1);
+                exclude(
+                    p,
+                    policy,
+                    &path.display().to_string(),
+                    &mut log,
+                    &mut excluded,
+                )?;
             }
         }
     }
@@ -466,15 +485,13 @@ pub fn load_wide(
                         value: table.cell_text(*c, r),
                         message: ProblemKind::from_cell(e).description().into(),
                     };
-                    if policy == InvalidRows::Fail {
-                        return Err(Error::InvalidRows {
-                            path: path.display().to_string(),
-                            count: 1,
-                            first: p.to_string(),
-                        });
-                    }
-                    log.push(p);
-                    excluded.push(row1);
+                    exclude(
+                        p,
+                        policy,
+                        &path.display().to_string(),
+                        &mut log,
+                        &mut excluded,
+                    )?;
                 }
             }
         }
@@ -517,17 +534,6 @@ fn assemble(
     let last_day = reports.iter().filter_map(|r| r.stamp.day).max();
     let fd = first_day.unwrap_or(0);
     let close_at = i64::from(last_day.unwrap_or(0) - fd) * 86_400 + i64::from(hours.closes);
-    let problem_or_fail = |p: RowProblem, log: &mut ProblemLog| -> Result<()> {
-        if policy == InvalidRows::Fail {
-            return Err(Error::InvalidRows {
-                path: path.clone(),
-                count: 1,
-                first: p.to_string(),
-            });
-        }
-        log.push(p);
-        Ok(())
-    };
     // (station, instant) -> first report; instants within opening hours only.
     let mut cells: BTreeMap<(usize, i64), (u64, usize, String)> = BTreeMap::new();
     let n = election.stations.len();
@@ -543,7 +549,7 @@ fn assemble(
             message,
         };
         if sec < hours.opens || sec > hours.closes {
-            problem_or_fail(
+            exclude(
                 mk(
                     ProblemKind::OutsideHours,
                     format!(
@@ -553,9 +559,11 @@ fn assemble(
                         format_clock(hours.closes)
                     ),
                 ),
+                policy,
+                &path,
                 &mut log,
+                &mut excluded,
             )?;
-            excluded.push(rep.row.wrapping_add(1));
             continue;
         }
         match cells.entry((rep.station, at)) {
@@ -563,7 +571,7 @@ fn assemble(
                 v.insert((rep.count, rep.row, rep.column));
             }
             std::collections::btree_map::Entry::Occupied(o) => {
-                problem_or_fail(
+                exclude(
                     mk(
                         ProblemKind::DuplicateReport,
                         format!(
@@ -573,9 +581,11 @@ fn assemble(
                             o.get().1.wrapping_add(1)
                         ),
                     ),
+                    policy,
+                    &path,
                     &mut log,
+                    &mut excluded,
                 )?;
-                excluded.push(rep.row.wrapping_add(1));
             }
         }
     }

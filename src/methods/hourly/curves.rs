@@ -91,6 +91,26 @@ fn point(
     }
 }
 
+/// `C(t)/F` of the given stations at report `t`, sorted (stations without a
+/// report or with a zero final count left out).
+fn normalised(
+    e: &Election,
+    p: &Participation,
+    t: usize,
+    stations: impl Iterator<Item = usize>,
+) -> Vec<f64> {
+    let mut v: Vec<f64> = stations
+        .filter_map(|i| {
+            let f = e.ballots[i];
+            p.reports[t][i]
+                .filter(|_| f > 0)
+                .map(|c| c as f64 / f as f64)
+        })
+        .collect();
+    v.sort_by(f64::total_cmp);
+    v
+}
+
 fn logit_share(c: u64, f: u64) -> Option<f64> {
     (f > 0 && c <= f).then(|| ((c as f64 + 0.5) / ((f - c) as f64 + 0.5)).ln())
 }
@@ -106,15 +126,7 @@ pub fn curves(e: &Election, p: &Participation) -> Curves {
     national.push(point(e, "close".into(), &all, |i| Some(e.ballots[i])));
     let typical_shape = (0..p.times.len())
         .map(|t| {
-            let mut v: Vec<f64> = (0..n)
-                .filter_map(|i| {
-                    let f = e.ballots[i];
-                    p.reports[t][i]
-                        .filter(|_| f > 0)
-                        .map(|c| c as f64 / f as f64)
-                })
-                .collect();
-            v.sort_by(f64::total_cmp);
+            let v = normalised(e, p, t, 0..n);
             let q = |x| quantile_sorted(&v, x);
             ShapePoint {
                 time: p.labels[t].clone(),
@@ -140,16 +152,7 @@ pub fn curves(e: &Election, p: &Participation) -> Curves {
         pts.push(point(e, "close".into(), m, |i| Some(e.ballots[i])));
         let mut median_shape = Vec::with_capacity(p.times.len());
         for (t, slot) in centre[r].iter_mut().enumerate() {
-            let mut shares: Vec<f64> = m
-                .iter()
-                .filter_map(|&i| {
-                    let f = e.ballots[i];
-                    p.reports[t][i]
-                        .filter(|_| f > 0)
-                        .map(|c| c as f64 / f as f64)
-                })
-                .collect();
-            shares.sort_by(f64::total_cmp);
+            let shares = normalised(e, p, t, m.iter().copied());
             median_shape.push((!shares.is_empty()).then(|| quantile_sorted(&shares, 0.5)));
             let mut l: Vec<f64> = m
                 .iter()

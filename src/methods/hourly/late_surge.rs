@@ -74,6 +74,8 @@ use crate::Election;
 
 const PURPOSE_BOOTSTRAP: u64 = 61;
 const HUBER_K: f64 = 1.345;
+/// Reweighting steps of the Huber slope (each re-centres the regions).
+const HUBER_ITERATIONS: usize = 4;
 const MAD_TO_SD: f64 = 1.4826;
 
 /// Options of the late-surge test.
@@ -194,6 +196,8 @@ struct Scored {
     late: Vec<f64>,
     y: Vec<f64>,
     x: Vec<f64>,
+    /// Voters at the earlier report (0 without one).
+    earlier: Vec<f64>,
 }
 
 /// A fitted model: per-region centres, slope, τ².
@@ -222,38 +226,63 @@ fn median(v: &mut [f64]) -> f64 {
     }
 }
 
-/// Per-region medians of `values` over the indices `idx` (weights are
-/// multiplicities from a bootstrap resample); regions below `min_region`
-/// take the national median.
-fn region_medians(
-    idx: &[usize],
-    region: &[usize],
-    values: impl Fn(usize) -> f64,
-    regions: usize,
-    min_region: usize,
-) -> (Vec<f64>, Vec<bool>) {
-    let mut by: Vec<Vec<f64>> = vec![Vec::new(); regions];
-    let mut all = Vec::with_capacity(idx.len());
-    for &j in idx {
-        let v = values(j);
-        by[region[j]].push(v);
-        all.push(v);
+/// The stations of a fit grouped by region (a counting sort of `idx`),
+/// so that per-region medians need no allocation per call.
+struct Groups {
+    /// Station indices (into [`Scored`]), region by region.
+    order: Vec<usize>,
+    /// `order[offsets[r]..offsets[r + 1]]` are region `r`'s.
+    offsets: Vec<usize>,
+}
+
+impl Groups {
+    fn new(idx: &[usize], region: &[usize], regions: usize) -> Groups {
+        let mut offsets = vec![0usize; regions + 1];
+        for &j in idx {
+            offsets[region[j] + 1] += 1;
+        }
+        for r in 0..regions {
+            offsets[r + 1] += offsets[r];
+        }
+        let mut next = offsets.clone();
+        let mut order = vec![0; idx.len()];
+        for &j in idx {
+            order[next[region[j]]] = j;
+            next[region[j]] += 1;
+        }
+        Groups { order, offsets }
     }
-    let national = median(&mut all);
-    let mut own = vec![false; regions];
-    let med = by
-        .iter_mut()
-        .enumerate()
-        .map(|(r, v)| {
-            if v.len() >= min_region.max(1) {
+
+    /// Per-region medians of `values` (regions below `min_region` take the
+    /// national median) and whether each region had its own.
+    fn medians(
+        &self,
+        values: impl Fn(usize) -> f64,
+        min_region: usize,
+        buf: &mut Vec<f64>,
+    ) -> (Vec<f64>, Vec<bool>) {
+        buf.clear();
+        buf.extend(self.order.iter().map(|&j| values(j)));
+        let regions = self.offsets.len() - 1;
+        let mut med = vec![f64::NAN; regions];
+        let mut own = vec![false; regions];
+        for r in 0..regions {
+            let seg = &mut buf[self.offsets[r]..self.offsets[r + 1]];
+            if seg.len() >= min_region.max(1) {
                 own[r] = true;
-                median(v)
-            } else {
-                national
+                med[r] = median(seg);
             }
-        })
-        .collect();
-    (med, own)
+        }
+        if own.iter().any(|o| !o) {
+            let national = median(buf);
+            for (m, o) in med.iter_mut().zip(&own) {
+                if !o {
+                    *m = national;
+                }
+            }
+        }
+        (med, own)
+    }
 }
 
 /// Variance of the empirical logit at predicted late ballots and `c`.
@@ -264,36 +293,61 @@ fn binomial_var(c: f64, y_hat: f64) -> f64 {
 
 /// Residual standard deviation between stations: the `τ² ≥ 0` at which the
 /// standardised residuals `(e − median e)/√(τ² + v)` have a scaled MAD of 1
-/// (bisection; 0 when even `τ² = 0` gives less, i.e. no extra-binomial spread).
+/// (0 when even `τ² = 0` gives less, i.e. no extra-binomial spread). The
+/// root is found by the Illinois variant of regula falsi (Dowell & Jarratt
+/// 1971) to a relative tolerance of 1e-4 on τ².
 fn extra_variance(res: &[f64], v: &[f64]) -> f64 {
-    let centre = median(&mut res.to_vec());
+    let mut buf = res.to_vec();
+    let centre = median(&mut buf);
     let dev: Vec<f64> = res.iter().map(|r| (r - centre).abs()).collect();
-    let scaled_mad = |t2: f64| {
-        let mut z: Vec<f64> = dev
-            .iter()
-            .zip(v)
-            .map(|(d, v)| d / (t2 + v).sqrt())
-            .collect();
-        MAD_TO_SD * median(&mut z)
+    let mut h = |t2: f64| {
+        buf.clear();
+        buf.extend(dev.iter().zip(v).map(|(d, v)| d / (t2 + v).sqrt()));
+        MAD_TO_SD * median(&mut buf) - 1.0
     };
-    if scaled_mad(0.0) <= 1.0 {
+    let mut f_lo = h(0.0);
+    if f_lo <= 0.0 {
         return 0.0;
     }
+    let mut lo = 0.0;
     let mut hi = {
         let mut d = dev.clone();
         let m = MAD_TO_SD * median(&mut d);
         (m * m).max(1e-12)
     };
-    while scaled_mad(hi) > 1.0 {
+    let mut f_hi = h(hi);
+    while f_hi > 0.0 {
+        lo = hi;
+        f_lo = f_hi;
         hi *= 2.0;
+        f_hi = h(hi);
     }
-    let mut lo = 0.0;
-    for _ in 0..30 {
-        let mid = 0.5 * (lo + hi);
-        if scaled_mad(mid) > 1.0 {
+    let mut side = 0;
+    for _ in 0..40 {
+        if hi - lo <= 1e-4 * hi {
+            break;
+        }
+        let mid = (lo * f_hi - hi * f_lo) / (f_hi - f_lo);
+        let mid = if mid > lo && mid < hi {
+            mid
+        } else {
+            0.5 * (lo + hi)
+        };
+        let f_mid = h(mid);
+        if f_mid > 0.0 {
             lo = mid;
+            f_lo = f_mid;
+            if side == 1 {
+                f_hi /= 2.0;
+            }
+            side = 1;
         } else {
             hi = mid;
+            f_hi = f_mid;
+            if side == -1 {
+                f_lo /= 2.0;
+            }
+            side = -1;
         }
     }
     0.5 * (lo + hi)
@@ -340,18 +394,21 @@ fn fit(d: &Scored, idx: &[usize], regions: usize, min_region: usize, pace: bool)
 }
 
 fn fit_once(d: &Scored, idx: &[usize], regions: usize, min_region: usize, pace: bool) -> Fit {
-    let (m, _) = region_medians(idx, &d.region, |j| d.x[j], regions, min_region);
+    let groups = Groups::new(idx, &d.region, regions);
+    let mut buf = Vec::with_capacity(idx.len());
+    let (m, _) = groups.medians(|j| d.x[j], min_region, &mut buf);
     let xc = |j: usize| if pace { d.x[j] - m[d.region[j]] } else { 0.0 };
-    let (mut a, mut own) = region_medians(idx, &d.region, |j| d.y[j], regions, min_region);
+    let (mut a, mut own) = groups.medians(|j| d.y[j], min_region, &mut buf);
     let mut b = 0.0;
     if pace {
         // Huber IRLS for the slope, re-centring the regions each time.
-        for _ in 0..6 {
-            let mut abs: Vec<f64> = idx
-                .iter()
-                .map(|&j| (d.y[j] - a[d.region[j]] - b * xc(j)).abs())
-                .collect();
-            let s = (MAD_TO_SD * median(&mut abs)).max(1e-9);
+        for _ in 0..HUBER_ITERATIONS {
+            buf.clear();
+            buf.extend(
+                idx.iter()
+                    .map(|&j| (d.y[j] - a[d.region[j]] - b * xc(j)).abs()),
+            );
+            let s = (MAD_TO_SD * median(&mut buf)).max(1e-9);
             let (mut sxy, mut sxx) = (0.0, 0.0);
             for &j in idx {
                 let r = d.y[j] - a[d.region[j]] - b * xc(j);
@@ -365,7 +422,7 @@ fn fit_once(d: &Scored, idx: &[usize], regions: usize, min_region: usize, pace: 
                 sxx += w * x * x;
             }
             b = if sxx > 0.0 { sxy / sxx } else { 0.0 };
-            (a, own) = region_medians(idx, &d.region, |j| d.y[j] - b * xc(j), regions, min_region);
+            (a, own) = groups.medians(|j| d.y[j] - b * xc(j), min_region, &mut buf);
         }
     }
     let mut res = Vec::with_capacity(idx.len());
@@ -455,7 +512,9 @@ const PURPOSE_BIAS: u64 = 62;
 /// the fitted clean model itself (Efron & Tibshirani 1993, §10.6: bootstrap
 /// estimate of bias, here parametric): each replicate redraws every scored
 /// station's late ballots given its final count, `L* ~ Binomial(F, ℓ*)`
-/// with `logit ℓ* ~ N(ŷ, τ²)`, refits the model and sums the excess. The
+/// with `logit ℓ* ~ N(ŷ, τ²)` (and the earlier report given the new `C` as
+/// Binomial(C*, E/C), so that the pace covariate is as noisy as the real
+/// one), refits the model and sums the excess. The
 /// trimming that protects the fit from stuffed stations also cuts the two
 /// tails of a skewed (binomial, log-normal) residual unevenly; on clean
 /// simulations that left about +0.1 % of the late ballots (+0.4 % with
@@ -482,7 +541,8 @@ fn clean_model_bias(
                 c: Vec::with_capacity(m),
                 late: Vec::with_capacity(m),
                 y: Vec::with_capacity(m),
-                x: d.x.clone(),
+                x: Vec::with_capacity(m),
+                earlier: Vec::with_capacity(m),
             };
             for j in 0..m {
                 let total = (d.c[j] + d.late[j]) as u64;
@@ -490,9 +550,23 @@ fn clean_model_bias(
                 let share = 1.0 / (1.0 + (-y).exp());
                 let late = crate::simulate::binomial(&mut g, total, share) as f64;
                 let c = total as f64 - late;
+                // The earlier report splits the new C like the station's own.
+                let (e, x) = if pace {
+                    let frac = if d.c[j] > 0.0 {
+                        d.earlier[j] / d.c[j]
+                    } else {
+                        0.0
+                    };
+                    let e = crate::simulate::binomial(&mut g, c as u64, frac) as f64;
+                    (e, ((e + 0.5) / (c - e + 0.5)).ln())
+                } else {
+                    (0.0, 0.0)
+                };
                 dd.c.push(c);
                 dd.late.push(late);
                 dd.y.push(((late + 0.5) / (c + 0.5)).ln());
+                dd.x.push(x);
+                dd.earlier.push(e);
             }
             let ff = fit(
                 &dd,
@@ -546,6 +620,7 @@ pub fn late_surge(e: &Election, p: &Participation, opts: &LateSurgeOptions) -> O
         late: Vec::new(),
         y: Vec::new(),
         x: Vec::new(),
+        earlier: Vec::new(),
     };
     for i in 0..n {
         let Some(c) = p.reports[last][i] else {
@@ -561,6 +636,7 @@ pub fn late_surge(e: &Election, p: &Participation, opts: &LateSurgeOptions) -> O
             unscored.no_voters_by_last_report += 1;
             continue;
         }
+        let mut earlier_count = 0.0;
         let x = match earlier {
             None => 0.0,
             Some(t) => match p.reports[t][i] {
@@ -572,7 +648,10 @@ pub fn late_surge(e: &Election, p: &Participation, opts: &LateSurgeOptions) -> O
                     unscored.decreasing += 1;
                     continue;
                 }
-                Some(ev) => ((ev as f64 + 0.5) / ((c - ev) as f64 + 0.5)).ln(),
+                Some(ev) => {
+                    earlier_count = ev as f64;
+                    ((ev as f64 + 0.5) / ((c - ev) as f64 + 0.5)).ln()
+                }
             },
         };
         let late = (f - c) as f64;
@@ -582,6 +661,7 @@ pub fn late_surge(e: &Election, p: &Participation, opts: &LateSurgeOptions) -> O
         d.late.push(late);
         d.y.push(((late + 0.5) / (c as f64 + 0.5)).ln());
         d.x.push(x);
+        d.earlier.push(earlier_count);
     }
     let m = d.station.len();
     if m < 3 {
