@@ -487,6 +487,8 @@ fn spain_2019_clean_control() {
     assert_eq!(problem(&v, "report_above_final").unwrap()["rows"], 208);
     assert_eq!(problem(&v, "decreasing_report").unwrap()["rows"], 5);
     let l = &v["late_surge"];
+    // Stale 18:00 advances (equal to the 14:00 one) are reported, not scored.
+    assert!(l["unscored"]["stale_last_report"].as_u64().unwrap() > 0);
     let rate = l["flag_rate"].as_f64().unwrap();
     let late = l["late_ballots"].as_f64().unwrap();
     let est = l["excess_ballots"]["estimate"].as_f64().unwrap();

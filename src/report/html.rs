@@ -313,7 +313,7 @@ fn hourly_section(h: &mut String, f: &crate::methods::hourly::HourlyFinding, fig
         h.push_str("<h3>Late surges</h3>\n");
         let _ = writeln!(
             h,
-            "<p>Ballots after {} (the last report covering at least half of the stations), against the station's own pace before it (from {}) and its region's typical shape: {} stations scored, {} flagged at q &lt; {} ({}). Median late share {:.3}; spread between stations τ = {:.3} on the log-odds scale. Late ballots above the prediction: {} ({:.0} % interval), {:.0} of them at flagged stations. Unscored: {} without the last report, {} without the earlier one, {} with the last report above the final count, {} decreasing, {} with no voters by the last report.</p>",
+            "<p>Ballots after {} (the last report covering at least half of the stations), against the station's own pace before it (from {}) and its region's typical shape: {} stations scored, {} flagged at q &lt; {} ({}). Median late share {:.3}; spread between stations τ = {:.3} on the log-odds scale. Late ballots above the prediction: {} ({:.0} % interval), {:.0} of them at flagged stations. Unscored: {} without the last report, {} without the earlier one, {} with the last report above the final count, {} decreasing, {} with no voters by the last report, {} whose last report repeats the earlier one (stale).</p>",
             escape(&l.last_report),
             escape(l.earlier_report.as_deref().unwrap_or("none")),
             int(l.scored as u64),
@@ -329,7 +329,8 @@ fn hourly_section(h: &mut String, f: &crate::methods::hourly::HourlyFinding, fig
             l.unscored.no_earlier_report,
             l.unscored.last_report_above_final,
             l.unscored.decreasing,
-            l.unscored.no_voters_by_last_report
+            l.unscored.no_voters_by_last_report,
+            l.unscored.stale_last_report
         );
         if let Some(svg) = &figures.late_share {
             figure(h, svg, "Stations by late share; flagged stations in red (<code>plots/late_share.*</code>).");
