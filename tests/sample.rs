@@ -78,4 +78,24 @@ fn readme_analyze_command_runs_on_the_sample() {
             .unwrap();
     assert_eq!(report["summary"]["stations"], 5000);
     assert!(out.path().join("out/report.html").exists());
+    // The README's command includes the participation reports: the hourly
+    // section's estimate of late ballots covers the ballots the simulator
+    // stuffed after 18:00 (truth file), and its certain bound stays below.
+    let truth: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(common::root().join("data/sample/election.csv.truth.json")).unwrap(),
+    )
+    .unwrap();
+    let stuffed = truth["totals"]["stuffed"].as_f64().unwrap();
+    let late = &report["hourly"]["late_surge"]["excess_ballots"];
+    assert!(
+        late["ci_low"].as_f64().unwrap() <= stuffed && stuffed <= late["ci_high"].as_f64().unwrap(),
+        "{late} vs {stuffed}"
+    );
+    assert!(
+        report["hourly"]["throughput"]["excess_lower_bound"]
+            .as_f64()
+            .unwrap()
+            <= stuffed
+    );
+    assert!(out.path().join("out/plots/hourly_curves.svg").exists());
 }

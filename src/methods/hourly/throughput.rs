@@ -217,7 +217,8 @@ mod tests {
         assert_eq!(s.excess_lower_bound, 360);
         // Whole day: 1500 − 1440 = 60.
         assert_eq!(s.whole_day_lower_bound, 60);
-        // Two booths: nothing is impossible.
+        // Two booths (240 an hour): only 18–20 is impossible, 600 > 480,
+        // and the bound is max(1500 − 2880, 1500 − 200 − 2400, 1500 − 900 − 480).
         let s2 = station_bounds(
             &[(h(10), 200), (h(18), 900)],
             1500,
@@ -227,10 +228,21 @@ mod tests {
             2,
             30.0,
         );
+        assert_eq!((s2.violations, s2.excess_lower_bound), (1, 120));
+        // Three booths: nothing is impossible.
+        let s3 = station_bounds(
+            &[(h(10), 200), (h(18), 900)],
+            1500,
+            h(8),
+            h(20),
+            hours,
+            3,
+            30.0,
+        );
         assert_eq!(
-            s2,
+            s3,
             StationThroughput {
-                booths: 2,
+                booths: 3,
                 ..Default::default()
             }
         );
