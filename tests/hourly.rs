@@ -359,10 +359,6 @@ fn unusable_hourly_files_are_errors_not_panics() {
         ("station,time,voters\ns1,12:00,5\n", "cumulative_voters"),
         ("station,voters\ns1,5\n", "\"time\""),
         (
-            "station,date,time,cumulative_voters\ns1,2021-09-17,12:00,5\ns2,,12:00,5\n",
-            "row 2",
-        ),
-        (
             "station,time,cumulative_voters\ns1,2021-09-17 12:00,5\ns2,12:00,5\n",
             "some reports have a date",
         ),
@@ -640,4 +636,157 @@ fn hourly_json_is_identical_for_any_thread_count() {
     let one = out("1");
     assert!(!one.is_empty());
     assert_eq!(one, out("3"));
+}
+
+// ---------------------------------------------------------------------------
+// Regression cases from the second review (adversarial inputs).
+
+fn write_tmp(dir: &std::path::Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.to_str().unwrap().to_string()
+}
+
+#[test]
+fn a_bad_date_excludes_its_row_and_a_stray_date_is_not_a_voting_day() {
+    let mut text = String::from("station,date,time,cumulative_voters\n");
+    for (s, a, b) in [("s1", 200, 450), ("s2", 150, 400), ("s3", 250, 560)] {
+        text.push_str(&format!(
+            "{s},2021-09-17,12:00,{a}\n{s},2021-09-18,18:00,{b}\n"
+        ));
+    }
+    // Row 7: an impossible date; row 8: a stray date months away.
+    text.push_str("s1,2021-13-01,15:00,300\ns2,2021-12-19,15:00,300\n");
+    let (r, v) = hourly_case(&text, &[]);
+    assert_eq!(r.code, 0, "{}", r.text);
+    let v = v.unwrap();
+    assert_eq!(
+        problem(&v, "unreadable_time").unwrap()["examples"][0]["row"],
+        7
+    );
+    let stray = problem(&v, "outside_hours").unwrap();
+    assert_eq!(stray["examples"][0]["row"], 8);
+    assert!(stray["examples"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("not a voting day"));
+    assert_eq!(v["schedule"]["days"], 2);
+    assert_eq!(v["schedule"]["close"], "2021-09-18 20:00");
+}
+
+#[test]
+fn a_station_without_late_ballots_has_a_finite_score() {
+    // s1's 18:00 report equals its final count: p = 1, z finite.
+    let text = "station,time,cumulative_voters\n\
+s1,12:00,200\ns1,18:00,600\n\
+s2,12:00,150\ns2,18:00,400\n\
+s3,12:00,250\ns3,18:00,560\n";
+    let (r, v) = hourly_case(text, &[]);
+    assert_eq!(r.code, 0, "{}", r.text);
+    assert!(!r.text.contains("NaN"));
+    let top = v.unwrap()["top_late_surge"].clone();
+    let s1 = top
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["station"] == "s1")
+        .unwrap()
+        .clone();
+    assert!(s1["late_z"].as_f64().unwrap().is_finite(), "{s1}");
+    // A close at midnight is refused with a clear message.
+    let (r, _) = hourly_case(GOOD, &["--closes", "24:00"]);
+    assert_eq!(r.code, 2);
+    assert!(r.text.contains("23:59"), "{}", r.text);
+}
+
+#[test]
+fn bulletins_per_scope_opening_and_unknown_scopes() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = write_tmp(dir.path(), "st.csv", STATIONS);
+    // R1 votes on 09-17, R2 on 09-19: each scope's pace uses its own day.
+    let b = write_tmp(
+        dir.path(),
+        "b.csv",
+        "scope,date,time,cumulative_voters\n\
+R1,2021-09-17,15:00,700\nR1,2021-09-17,final,1100\n\
+R2,2021-09-19,08:00,0\nR2,2021-09-19,final,700\n\
+R9,2021-09-19,final,500\n",
+    );
+    let r = run(&["hourly", &st, "--bulletins", &b, "--json"]);
+    assert_eq!(r.code, 0, "{}", r.text);
+    assert!(!r.text.contains("NaN"));
+    let v: serde_json::Value = serde_json::from_str(&r.text).unwrap();
+    let pace = v["announced_pace"].as_array().unwrap();
+    let r1 = pace.iter().find(|p| p["scope"] == "R1").unwrap();
+    assert_eq!(r1["open_minutes_before"], 420.0);
+    assert_eq!(r1["open_minutes_after"], 300.0);
+    // A bulletin at the opening has no pace before it.
+    let r2 = pace.iter().find(|p| p["scope"] == "R2").unwrap();
+    assert!(r2["acceleration"].is_null() && r2["voters_per_minute_before"].is_null());
+    // A scope that matches no station is not a gap.
+    let rec = v["reconciliation"].as_array().unwrap();
+    let r9 = rec.iter().find(|r| r["scope"] == "R9").unwrap();
+    assert!(r9["counted_voters"].is_null());
+    assert_eq!(r9["exceeds_max"], false);
+    assert!(r9["verdict"]
+        .as_str()
+        .unwrap()
+        .contains("matches no station"));
+    assert!(!v["verdict"].as_str().unwrap().contains("R9"));
+}
+
+#[test]
+fn bulletin_columns_that_name_no_contestant_are_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = write_tmp(dir.path(), "st.csv", STATIONS);
+    let b = write_tmp(
+        dir.path(),
+        "b.csv",
+        "scope,time,cumulative_voters,A,partyX\nnational,final,1800,900,5\n",
+    );
+    let r = run(&["hourly", &st, "--bulletins", &b, "--json"]);
+    assert_eq!(r.code, 0, "{}", r.text);
+    let v: serde_json::Value = serde_json::from_str(&r.text).unwrap();
+    let rec = &v["reconciliation"][0];
+    assert_eq!(rec["unmatched_columns"], serde_json::json!(["partyX"]));
+    assert_eq!(rec["contestants"][0]["counted"], 900);
+    // A text column is an error naming the row and column.
+    let b = write_tmp(
+        dir.path(),
+        "b2.csv",
+        "scope,time,cumulative_voters,notes\nnational,final,1800,see page 2\n",
+    );
+    let r = run(&["hourly", &st, "--bulletins", &b]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.text.contains("row 1") && r.text.contains("notes"),
+        "{}",
+        r.text
+    );
+}
+
+#[test]
+fn logs_close_with_their_total_and_queues_are_not_mismatches() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = write_tmp(
+        dir.path(),
+        "st.csv",
+        "station,region,electorate,ballots,A,B\ns1,R1,100,4,2,2\ns2,R1,100,3,2,1\n",
+    );
+    // s1's fourth voter was still in the queue at 20:00 and voted at 20:10.
+    let logs = write_tmp(
+        dir.path(),
+        "logs.csv",
+        "station,timestamp\ns1,09:00:00\ns1,12:00:00\ns1,19:00:00\ns1,20:10:00\n\
+s2,10:00:00\ns2,11:00:00\ns2,15:00:00\n",
+    );
+    let r = run(&["hourly", &st, "--logs", &logs, "--json"]);
+    assert_eq!(r.code, 0, "{}", r.text);
+    let v: serde_json::Value = serde_json::from_str(&r.text).unwrap();
+    assert_eq!(v["reports"]["layout"], "logs");
+    assert!(problem(&v, "final_mismatch").is_none(), "{}", v["reports"]);
+    assert_eq!(v["machine_logs"]["totals"]["ballots"], 7);
+    assert_eq!(v["machine_logs"]["totals"]["outside_hours"], 1);
+    // 11 hourly cutoffs (09:00 … 19:00) before the close.
+    assert_eq!(v["schedule"]["report_times"].as_array().unwrap().len(), 11);
 }

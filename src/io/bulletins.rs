@@ -7,8 +7,11 @@
 //! - `cumulative_voters`: the announced cumulative number of voters;
 //! - optional `date`, `kind` (e.g. `announced`, `internal count`),
 //!   `source` (where the figure was published), `electorate` (announced
-//!   registered voters), and any number of further count columns named
-//!   after contestant columns of the station table (announced votes).
+//!   registered voters), and any number of further columns, each read as
+//!   a count: announced votes, named after a contestant column (or display
+//!   name) of the station table. Columns that name no contestant are listed
+//!   in the reconciliation (`unmatched_columns`), not dropped silently; a
+//!   column of text is an error.
 //!
 //! Every row is checked; a bad cell is an error naming the file, the row,
 //! the line and the column: bulletins are few and each one matters.
@@ -88,9 +91,8 @@ pub fn load_bulletins(path: &Path) -> Result<Vec<Bulletin>> {
         Error::input(
             path,
             format!(
-                "row {} (line {}), column {:?}: {msg} ({:?})",
-                r + 1,
-                table.line_of_row(r).unwrap_or(r + 2),
+                "{}, column {:?}: {msg} ({:?})",
+                super::hourly::row_at(&table, r),
                 table.columns[col],
                 table.cell_text(col, r)
             ),

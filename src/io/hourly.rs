@@ -34,6 +34,10 @@ use super::validate::{DataQuality, InvalidRows, ProblemKind, ProblemLog, RowProb
 use crate::election::Election;
 use crate::error::{Error, Result};
 
+/// Longest vote, in days after the first: dates beyond the densest window
+/// of this many days are stray (their rows are excluded).
+pub const MAX_VOTING_DAYS: i32 = 30;
+
 /// Default daily opening time when neither the schema nor the options give one.
 pub const DEFAULT_OPENS: &str = "08:00";
 /// Default daily closing time.
@@ -71,6 +75,11 @@ impl Hours {
             parse_clock(closes).ok_or_else(|| format!("closing time {closes:?} is not HH:MM"))?;
         if c <= o {
             return Err(format!("polls close ({closes}) before they open ({opens})"));
+        }
+        if c >= 86_400 {
+            return Err(format!(
+                "closing time {closes}: give a time within the day (23:59 for midnight)"
+            ));
         }
         Ok(Hours {
             opens: o,
@@ -154,6 +163,36 @@ pub fn resolve_hours(
         .or(spec.and_then(|s| s.closes.as_deref()))
         .unwrap_or(DEFAULT_CLOSES);
     Hours::parse(o, c)
+}
+
+/// `row N (line L)`, or `row N` for Parquet input (no lines).
+pub(crate) fn row_at(table: &RawTable, r: usize) -> String {
+    match table.line_of_row(r) {
+        Some(l) => format!("row {} (line {l})", r + 1),
+        None => format!("row {}", r + 1),
+    }
+}
+
+/// The voting days among dated counts (`day -> reports or ballots`): the
+/// days holding at least 0.1 % of the total within the window of
+/// [`MAX_VOTING_DAYS`]` + 1` consecutive days that holds the most (earliest on
+/// ties). Days outside are stray.
+fn voting_days(per_day: &BTreeMap<i64, u64>) -> Vec<i64> {
+    let total: u64 = per_day.values().sum();
+    let min = (total / 1000).max(1);
+    let span = i64::from(MAX_VOTING_DAYS);
+    let best = per_day
+        .keys()
+        .map(|&d| (per_day.range(d..=d + span).map(|(_, c)| c).sum::<u64>(), d))
+        .max_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+    match best {
+        None => Vec::new(),
+        Some((_, start)) => per_day
+            .range(start..=start + span)
+            .filter(|(_, &c)| c >= min)
+            .map(|(&d, _)| d)
+            .collect(),
+    }
 }
 
 /// Records an invalid report row (excluded and counted), or fails the load
@@ -346,7 +385,7 @@ pub fn load_long(
                 }
             }
         };
-        if let Some(st) = stamp {
+        if let (Some(st), None) = (stamp, &bad) {
             let has = st.day.is_some();
             match dated {
                 None => dated = Some((has, r)),
@@ -354,10 +393,9 @@ pub fn load_long(
                     return Err(Error::input(
                         path,
                         format!(
-                            "row {} (line {}), column {time_name:?}: some reports have a date and \
+                            "{}, column {time_name:?}: some reports have a date and \
                              others do not (row {} {}); give every report a date, or none",
-                            r + 1,
-                            table.line_of_row(r).unwrap_or(r + 2),
+                            row_at(&table, r),
                             first + 1,
                             if d { "has one" } else { "has none" }
                         ),
@@ -496,7 +534,7 @@ pub fn load_wide(
             }
         }
     }
-    excluded.dedup();
+    let cells_excluded = excluded.len();
     let mut p = assemble(
         table.info.clone(),
         "wide",
@@ -509,8 +547,10 @@ pub fn load_wide(
         excluded,
         &|r| table.line_of_row(r),
     )?;
-    // In the wide layout a "row" of the quality record is one (station, time) cell.
+    // In the wide layout a "row" of the quality record is one (station, time)
+    // cell; `excluded_rows` lists the station rows those cells are on.
     p.quality.rows_read = rows_read;
+    p.quality.rows_excluded_invalid = cells_excluded;
     Ok(p)
 }
 
@@ -530,8 +570,20 @@ fn assemble(
     line_of: &dyn Fn(usize) -> Option<usize>,
 ) -> Result<Participation> {
     let path = input.path.clone();
-    let first_day = reports.iter().filter_map(|r| r.stamp.day).min();
-    let last_day = reports.iter().filter_map(|r| r.stamp.day).max();
+    // Voting days: within the densest window of MAX_VOTING_DAYS + 1 days,
+    // the dates holding at least 0.1 % of the reports. A stray date (a
+    // typo, a test record) would otherwise stretch the vote over months;
+    // its rows are excluded as `outside_hours`.
+    let mut per_day: BTreeMap<i64, u64> = BTreeMap::new();
+    for r in &reports {
+        if let Some(d) = r.stamp.day {
+            *per_day.entry(i64::from(d)).or_default() += 1;
+        }
+    }
+    let dated: u64 = per_day.values().sum();
+    let voting = voting_days(&per_day);
+    let first_day = voting.first().map(|&d| d as i32);
+    let last_day = voting.last().map(|&d| d as i32);
     let fd = first_day.unwrap_or(0);
     let close_at = i64::from(last_day.unwrap_or(0) - fd) * 86_400 + i64::from(hours.closes);
     // (station, instant) -> first report; instants within opening hours only.
@@ -548,6 +600,25 @@ fn assemble(
             value: label(first_day, at),
             message,
         };
+        if let Some(d) = rep.stamp.day {
+            if !voting.contains(&i64::from(d)) {
+                let c = per_day.get(&i64::from(d)).copied().unwrap_or(0);
+                exclude(
+                    mk(
+                        ProblemKind::OutsideHours,
+                        format!(
+                            "dated {}, a day with only {c} of {dated} reports: not a voting day",
+                            format_date(d)
+                        ),
+                    ),
+                    policy,
+                    &path,
+                    &mut log,
+                    &mut excluded,
+                )?;
+                continue;
+            }
+        }
         if sec < hours.opens || sec > hours.closes {
             exclude(
                 mk(
@@ -714,7 +785,8 @@ fn assemble(
 /// `stations_without_reports`); logged stations absent from the table are
 /// `unknown_station` problems. A log total that differs from the station
 /// table's final count is a `final_mismatch` finding: logged against
-/// counted, at station level. Problems name the station; `row` is 0
+/// counted, at station level. Voting days are chosen as for reports
+/// (`voting_days`); ballots on stray days still count in the log total. Problems name the station; `row` is 0
 /// (a curve point is not a file row).
 pub fn from_logs(
     logs: &super::logs::MachineLogs,
@@ -723,15 +795,27 @@ pub fn from_logs(
     input: FileInfo,
 ) -> Result<Participation> {
     let first = logs.first_day;
-    let last_offset = logs
-        .machines
-        .iter()
-        .filter_map(|m| m.times.last())
-        .max()
-        .map_or(0, |t| t.div_euclid(86_400));
+    // Voting days: those holding at least 0.1 % of the ballots (a stray
+    // timestamp must not stretch the curves over months); one day for an
+    // undated log.
+    let (d0, d1) = if first.is_none() {
+        (0, 0)
+    } else {
+        let mut per_day: BTreeMap<i64, u64> = BTreeMap::new();
+        for m in &logs.machines {
+            for &t in &m.times {
+                *per_day.entry(t.div_euclid(86_400)).or_default() += 1;
+            }
+        }
+        let days = voting_days(&per_day);
+        (
+            days.first().copied().unwrap_or(0),
+            days.last().copied().unwrap_or(0),
+        )
+    };
     let mut cutoffs = Vec::new();
     let mut stamps = Vec::new();
-    for d in 0..=last_offset {
+    for d in d0..=d1 {
         let mut t = hours.opens.div_ceil(3600) * 3600;
         if t == hours.opens {
             t += 3600;
@@ -743,6 +827,11 @@ pub fn from_logs(
         }
         cutoffs.push(d * 86_400 + i64::from(hours.closes));
         stamps.push((d, hours.closes));
+    }
+    // The close takes every logged ballot of the station (late queues and
+    // stray stamps included): the log total, set against the station table.
+    if let Some(last) = cutoffs.last_mut() {
+        *last = i64::MAX;
     }
     let counts = logs.cumulative_at(&election.stations, &cutoffs);
     let cov = logs.coverage(&election.stations);

@@ -57,10 +57,13 @@ pub struct AnnouncedPace {
     /// Open minutes before the last bulletin and after it.
     pub open_minutes_before: f64,
     pub open_minutes_after: f64,
-    pub voters_per_minute_before: f64,
+    /// `null` when the bulletin is at the opening (no time before it).
+    pub voters_per_minute_before: Option<f64>,
     pub voters_per_minute_after: f64,
     /// After / before.
-    pub acceleration: f64,
+    pub acceleration: Option<f64>,
+    /// The final figure is below the last bulletin's.
+    pub final_below_last: bool,
     pub centres: Option<u64>,
     pub per_centre_per_minute_before: Option<f64>,
     pub per_centre_per_minute_after: Option<f64>,
@@ -76,17 +79,20 @@ pub struct AnnouncedPace {
 /// Options for the announced pace.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct PaceOptions {
-    /// Polling centres (or stations) in the scope, when known.
+    /// Polling centres (or stations) of the national scope (or of the only
+    /// scope), when known.
     pub centres: Option<u64>,
     /// Issuing points (machines, booths) per centre, when known.
     pub issuing_points_per_centre: Option<f64>,
     pub min_seconds_per_voter: f64,
 }
 
+/// Seconds from the midnight of `first_day`; a final announcement counts at
+/// the close of its own date, or of `last_day` when it has none.
 fn instant(b: &Bulletin, first_day: i32, hours: Hours, last_day: i32) -> i64 {
     match b.second {
         Some(s) => i64::from(b.day.unwrap_or(first_day) - first_day) * 86_400 + i64::from(s),
-        None => i64::from(last_day - first_day) * 86_400 + i64::from(hours.closes),
+        None => i64::from(b.day.unwrap_or(last_day) - first_day) * 86_400 + i64::from(hours.closes),
     }
 }
 
@@ -96,12 +102,6 @@ pub fn announced_pace(
     hours: Hours,
     opts: &PaceOptions,
 ) -> Vec<AnnouncedPace> {
-    let first_day = bulletins.iter().filter_map(|b| b.day).min().unwrap_or(0);
-    let last_day = bulletins
-        .iter()
-        .filter_map(|b| b.day)
-        .max()
-        .unwrap_or(first_day);
     let mut scopes: Vec<&str> = Vec::new();
     for b in bulletins {
         if !scopes.contains(&b.scope.as_str()) {
@@ -109,12 +109,21 @@ pub fn announced_pace(
         }
     }
     let open = i64::from(hours.opens);
+    let single = scopes.len() == 1;
     let mut out = Vec::new();
     for scope in scopes {
+        // Centres are those of the national scope (or of the only scope).
+        let centres = opts
+            .centres
+            .filter(|_| single || scope.eq_ignore_ascii_case("national"));
         let of: Vec<&Bulletin> = bulletins.iter().filter(|b| b.scope == scope).collect();
         let Some(fin) = of.iter().rev().find(|b| b.second.is_none()) else {
             continue;
         };
+        // Days are counted within the scope (another scope's dates must
+        // not move this one's close).
+        let first_day = of.iter().filter_map(|b| b.day).min().unwrap_or(0);
+        let last_day = of.iter().filter_map(|b| b.day).max().unwrap_or(first_day);
         let close = instant(fin, first_day, hours, last_day);
         let Some((last, at)) = of
             .iter()
@@ -128,11 +137,13 @@ pub fn announced_pace(
         let before = hours.open_seconds(open, at) as f64 / 60.0;
         let after = hours.open_seconds(at, close) as f64 / 60.0;
         let late = fin.voters.saturating_sub(last.voters);
-        let rb = last.voters as f64 / before;
+        let final_below_last = fin.voters < last.voters;
+        // No open time before the bulletin (it is at the opening): no pace.
+        let rb = (before > 0.0).then(|| last.voters as f64 / before);
         let ra = late as f64 / after;
-        let per = |r: f64| opts.centres.map(|c| r / c as f64);
+        let per = |r: f64| centres.map(|c| r / c as f64);
         let needed = per(ra).map(|r| r * opts.min_seconds_per_voter / 60.0);
-        let capacity = match (opts.centres, opts.issuing_points_per_centre) {
+        let capacity = match (centres, opts.issuing_points_per_centre) {
             (Some(c), Some(b)) => {
                 Some((c as f64 * b * after * 60.0 / opts.min_seconds_per_voter).floor() as u64)
             }
@@ -149,15 +160,21 @@ pub fn announced_pace(
         };
         let mut verdict = format!(
             "The final figure for {scope} ({}) adds {late} voters after the {label} bulletin ({}): \
-             {:.1} % of all voters in {:.0} of {:.0} open minutes, {:.2}× the pace before.",
+             {:.1} % of all voters in {:.0} of {:.0} open minutes{}.",
             fin.voters,
             last.voters,
             100.0 * late as f64 / fin.voters.max(1) as f64,
             after,
             before + after,
-            ra / rb
+            rb.map_or(String::new(), |rb| format!(", {:.2}× the pace before", ra / rb))
         );
-        if let (Some(pb), Some(pa), Some(nd)) = (per(rb), per(ra), needed) {
+        if final_below_last {
+            verdict.push_str(&format!(
+                " The final figure is below the earlier bulletin's ({}): they cannot both count the same voters.",
+                last.voters
+            ));
+        }
+        if let (Some(pb), Some(pa), Some(nd)) = (rb.and_then(per), per(ra), needed) {
             verdict.push_str(&format!(
                 " Per centre: {pa:.2} voters a minute against {pb:.2} before; at {} s per voter \
                  every centre must have kept {nd:.2} issuing points busy without pause.",
@@ -183,9 +200,10 @@ pub fn announced_pace(
             open_minutes_after: after,
             voters_per_minute_before: rb,
             voters_per_minute_after: ra,
-            acceleration: ra / rb,
-            centres: opts.centres,
-            per_centre_per_minute_before: per(rb),
+            acceleration: rb.map(|rb| ra / rb),
+            final_below_last,
+            centres,
+            per_centre_per_minute_before: rb.and_then(per),
             per_centre_per_minute_after: per(ra),
             min_seconds_per_voter: opts.min_seconds_per_voter,
             issuing_points_needed_per_centre: needed,
@@ -241,6 +259,11 @@ pub struct Reconciliation {
     /// The announcement is below the counted figure.
     pub below_counted: bool,
     pub contestants: Vec<ContestantGap>,
+    /// Count columns of the bulletin that name no contestant of the table.
+    pub unmatched_columns: Vec<String>,
+    /// Contestant columns of an intermediate bulletin (votes per contestant
+    /// are counted at the close only).
+    pub not_compared: Vec<String>,
     pub verdict: String,
 }
 
@@ -264,21 +287,36 @@ pub fn reconcile(
                     None => Vec::new(),
                 }
             };
-            let counted_electorate: u64 = in_scope.iter().map(|&i| e.electorate[i]).sum();
+            let counted_electorate: u64 = in_scope
+                .iter()
+                .fold(0u64, |a, &i| a.saturating_add(e.electorate[i]));
             // Station-level figure at the bulletin's time.
+            // `Some(None)`: the final count; `Some(Some(t))`: report time t.
             let slot = match (b.second, p) {
+                _ if in_scope.is_empty() => None,
                 (None, _) => Some(None),
                 (Some(sec), Some(p)) => {
-                    let fd = p.first_day.unwrap_or(0);
-                    let at = i64::from(b.day.unwrap_or(fd) - fd) * 86_400 + i64::from(sec);
-                    p.times.iter().position(|&t| t == at).map(Some)
+                    // Undated reports: the bulletin's date is not needed.
+                    let at = match (p.first_day, b.day) {
+                        (Some(fd), Some(day)) => i64::from(day - fd) * 86_400 + i64::from(sec),
+                        _ => i64::from(sec),
+                    };
+                    if at == p.close_at {
+                        Some(None)
+                    } else {
+                        p.times.iter().position(|&t| t == at).map(Some)
+                    }
                 }
                 (Some(_), None) => None,
             };
             let (counted, counted_n, missing_final) = match slot {
                 None => (None, 0, 0),
                 Some(None) => (
-                    Some(in_scope.iter().map(|&i| e.ballots[i]).sum::<u64>()),
+                    Some(
+                        in_scope
+                            .iter()
+                            .fold(0u64, |a, &i| a.saturating_add(e.ballots[i])),
+                    ),
                     in_scope.len(),
                     0,
                 ),
@@ -288,10 +326,10 @@ pub fn reconcile(
                     for &i in &in_scope {
                         match p.reports[t][i] {
                             Some(c) => {
-                                sum += c;
+                                sum = sum.saturating_add(c);
                                 n += 1;
                             }
-                            None => miss += e.ballots[i],
+                            None => miss = miss.saturating_add(e.ballots[i]),
                         }
                     }
                     (Some(sum), n, miss)
@@ -307,16 +345,27 @@ pub fn reconcile(
                 counted.map(|c| missing_final as f64 + uncovered.unwrap_or(0) as f64 * rate(c));
             let exceeds = matches!((gap, explainable_max), (Some(g), Some(m)) if g > m as i64);
             let voter_gap = gap.map(|g| g.max(0) as u64);
+            let find = |col: &str| {
+                e.contestants
+                    .iter()
+                    .find(|c| c.column == col || c.name == col)
+            };
+            let unmatched_columns: Vec<String> = b
+                .votes
+                .iter()
+                .filter(|(col, _)| find(col).is_none())
+                .map(|(col, _)| col.clone())
+                .collect();
             let contestants: Vec<ContestantGap> = b
                 .votes
                 .iter()
                 .filter_map(|(col, announced)| {
-                    let c = e
-                        .contestants
-                        .iter()
-                        .find(|c| c.column == *col || c.name == *col)?;
+                    let c = find(col)?;
+                    // Votes per contestant are known at the final count only.
                     let counted_votes: u64 = match slot {
-                        Some(None) => in_scope.iter().map(|&i| c.votes[i]).sum(),
+                        Some(None) => in_scope
+                            .iter()
+                            .fold(0u64, |a, &i| a.saturating_add(c.votes[i])),
                         _ => return None,
                     };
                     let g = *announced as i64 - counted_votes as i64;
@@ -391,6 +440,19 @@ pub fn reconcile(
                     v
                 }
             };
+            let not_compared: Vec<String> = b
+                .votes
+                .iter()
+                .filter(|(col, _)| find(col).is_some() && !matches!(slot, Some(None)))
+                .map(|(col, _)| col.clone())
+                .collect();
+            let mut verdict = verdict;
+            if !unmatched_columns.is_empty() {
+                verdict.push_str(&format!(
+                    " Columns naming no contestant of the table, not compared: {}.",
+                    unmatched_columns.join(", ")
+                ));
+            }
             Reconciliation {
                 row: b.row,
                 scope: b.scope.clone(),
@@ -411,6 +473,8 @@ pub fn reconcile(
                 exceeds_max: exceeds,
                 below_counted: matches!(gap, Some(g) if g < 0),
                 contestants,
+                unmatched_columns,
+                not_compared,
                 verdict,
             }
         })

@@ -77,9 +77,9 @@ fn point(
     for &i in members {
         if let Some(c) = at(i) {
             n += 1;
-            v += c;
-            el += e.electorate[i];
-            fin += e.ballots[i];
+            v = v.saturating_add(c);
+            el = el.saturating_add(e.electorate[i]);
+            fin = fin.saturating_add(e.ballots[i]);
         }
     }
     CurvePoint {

@@ -26,8 +26,9 @@
 //! (delta method), and `τ²` the extra-binomial variance between stations:
 //! the value at which the standardised residuals have a scaled MAD of 1
 //! (0 when binomial noise alone explains them). The fit is repeated twice
-//! without the stations whose z exceeds 2.5 under the previous fit
-//! (one-sided trimming: stuffing only adds late ballots).
+//! without the stations whose count-space z lies beyond ±2.5 under the
+//! previous fit (stuffed stations leave from the top; trimming both tails
+//! keeps the clean centre unbiased).
 //! Medians and the Huber slope keep the fit robust to a minority of
 //! stuffed stations, which is what lets the same data serve as their own
 //! reference (as Bolivia 2019 taught, the null is conditioned on region:
@@ -778,7 +779,7 @@ pub fn late_surge(e: &Election, p: &Participation, opts: &LateSurgeOptions) -> O
         .collect();
     let z: Vec<f64> = pv
         .iter()
-        .map(|&p| -normal_quantile(p.clamp(1e-300, 1.0)))
+        .map(|&p| -normal_quantile(p.clamp(1e-300, 1.0 - 1e-16)))
         .collect();
     let qv = benjamini_hochberg(&pv);
     let mut flagged_sum = 0.0;
