@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::io::bulletins::load_bulletins;
 use crate::io::hourly as hourly_io;
-use crate::io::logs::{load_logs, LogColumns};
+use crate::io::logs::load_logs;
 use crate::io::{load, InvalidRows, Loaded, Schema};
 use crate::methods::digits::{self, DigitsOptions};
 use crate::methods::excess::{self, ExcessOptions};
@@ -115,11 +115,25 @@ pub fn run_hourly(
         _ => None,
     };
     let bulletins = match &h.bulletins {
-        Some(b) => load_bulletins(b)?,
+        Some(b) => load_bulletins(
+            b,
+            &schema
+                .hourly
+                .as_ref()
+                .and_then(|h| h.bulletins.clone())
+                .unwrap_or_default(),
+        )?,
         None => Vec::new(),
     };
     let logs = match &h.logs {
-        Some(p) => Some(load_logs(p, &LogColumns::default())?),
+        Some(p) => Some(load_logs(
+            p,
+            &schema
+                .hourly
+                .as_ref()
+                .and_then(|h| h.logs.clone())
+                .unwrap_or_default(),
+        )?),
         None => None,
     };
     // Without reports, the logs give the curves.
@@ -402,6 +416,11 @@ pub fn write_outputs(loaded: &Loaded, report: &Report, dir: &Path) -> Result<()>
         }
     }
     if let Some(h) = &report.hourly {
+        if let Some(df) = stations::curves_frame(election, h) {
+            let mut df = df.map_err(|e| Error::output(dir, e))?;
+            crate::io::write::write_frame(&mut df, &dir.join("curves.csv"))?;
+            crate::io::write::write_frame(&mut df, &dir.join("curves.parquet"))?;
+        }
         if let Some(fig) = hourly_plots::CurvesFigure::of(h) {
             figures.hourly_curves =
                 Some(plots::figure_files(&fig, &plots_dir.join("hourly_curves"))?);

@@ -790,3 +790,74 @@ s2,10:00:00\ns2,11:00:00\ns2,15:00:00\n",
     // 11 hourly cutoffs (09:00 … 19:00) before the close.
     assert_eq!(v["schedule"]["report_times"].as_array().unwrap().len(), 11);
 }
+
+#[test]
+fn analyze_writes_the_hourly_outputs_and_schemas_map_bulletin_and_log_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = write_tmp(dir.path(), "st.csv", STATIONS);
+    let h = write_tmp(dir.path(), "h.csv", GOOD);
+    let b = write_tmp(
+        dir.path(),
+        "b.csv",
+        "ambito,hora,votantes,fuente\nnational,18:00,1500,consejo\nnational,final,1900,consejo\n",
+    );
+    let logs = write_tmp(
+        dir.path(),
+        "logs.csv",
+        "mesa,hora_voto\ns1,09:00:00\ns1,09:00:10\n",
+    );
+    let schema = write_tmp(
+        dir.path(),
+        "schema.toml",
+        "[hourly]\nbulletins = { scope = \"ambito\", time = \"hora\", cumulative = \"votantes\", source = \"fuente\" }\n\
+logs = { station = \"mesa\", timestamp = \"hora_voto\" }\n",
+    );
+    let out = dir.path().join("out");
+    let r = run(&[
+        "analyze",
+        &st,
+        "--schema",
+        &schema,
+        "--hourly",
+        &h,
+        "--bulletins",
+        &b,
+        "--logs",
+        &logs,
+        "--out",
+        out.to_str().unwrap(),
+        "--no-digits",
+        "--no-fingerprint",
+        "--no-excess-votes",
+        "--no-integer-percent",
+        "--no-turnout-distribution",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.text);
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["schema_version"], "1.3.0");
+    let h = &report["hourly"];
+    assert_eq!(h["reconciliation"][1]["gap"], 100);
+    assert_eq!(h["reconciliation"][0]["source"], "consejo");
+    // Two ballots 10 s apart on one machine: one is impossible at 30 s.
+    assert_eq!(h["machine_logs"]["totals"]["excess_lower_bound"], 1);
+    // Per-station columns and curves.
+    let stations = std::fs::read_to_string(out.join("stations.csv")).unwrap();
+    let header = stations.lines().next().unwrap();
+    for c in [
+        "late_share",
+        "late_surge",
+        "capacity_violations",
+        "throughput_excess",
+        "hourly_flags",
+    ] {
+        assert!(header.contains(c), "{header}");
+    }
+    let curves = std::fs::read_to_string(out.join("curves.csv")).unwrap();
+    assert_eq!(curves.lines().count(), 1 + 3 * 3);
+    assert!(curves.contains("s1,12:00,200,0.2,0.333"));
+    assert!(curves.contains("s3,close,700,"));
+    assert!(out.join("curves.parquet").exists());
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("Participation over the day") && html.contains("Machine logs"));
+}

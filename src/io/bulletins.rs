@@ -47,19 +47,36 @@ pub struct Bulletin {
     pub source: Option<String>,
 }
 
-/// Columns that are not contestant votes.
-const KNOWN: [&str; 7] = [
-    "scope",
-    "date",
-    "time",
-    "cumulative_voters",
-    "electorate",
-    "kind",
-    "source",
-];
+/// Column names of a bulletin file (schema `[hourly.bulletins]`); the
+/// defaults are the names above.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BulletinColumns {
+    pub scope: String,
+    pub date: String,
+    pub time: String,
+    pub cumulative: String,
+    pub electorate: String,
+    pub kind: String,
+    pub source: String,
+}
 
-/// Reads and checks a bulletin file.
-pub fn load_bulletins(path: &Path) -> Result<Vec<Bulletin>> {
+impl Default for BulletinColumns {
+    fn default() -> Self {
+        BulletinColumns {
+            scope: "scope".into(),
+            date: "date".into(),
+            time: "time".into(),
+            cumulative: "cumulative_voters".into(),
+            electorate: "electorate".into(),
+            kind: "kind".into(),
+            source: "source".into(),
+        }
+    }
+}
+
+/// Reads and checks a bulletin file whose columns are named as `cols` says.
+pub fn load_bulletins(path: &Path, cols: &BulletinColumns) -> Result<Vec<Bulletin>> {
     let table = RawTable::read(path, None)?;
     if table.height() == 0 {
         return Err(Error::input(path, "the bulletin file has no data rows"));
@@ -69,22 +86,39 @@ pub fn load_bulletins(path: &Path) -> Result<Vec<Bulletin>> {
             Error::input(
                 path,
                 format!(
-                    "no column {name:?}; a bulletin file needs scope, time, cumulative_voters \
-                     (its columns are {:?})",
+                    "no column {name:?}; a bulletin file needs its scope, time and cumulative \
+                     voters (names in the schema's [hourly.bulletins]; its columns are {:?})",
                     table.columns
                 ),
             )
         })
     };
-    let (scope, time, voters) = (need("scope")?, need("time")?, need("cumulative_voters")?);
+    let (scope, time, voters) = (
+        need(&cols.scope)?,
+        need(&cols.time)?,
+        need(&cols.cumulative)?,
+    );
     let opt = |name: &str| table.index_of(name);
-    let (date, kind, source, electorate) =
-        (opt("date"), opt("kind"), opt("source"), opt("electorate"));
+    let (date, kind, source, electorate) = (
+        opt(&cols.date),
+        opt(&cols.kind),
+        opt(&cols.source),
+        opt(&cols.electorate),
+    );
+    let known = [
+        &cols.scope,
+        &cols.date,
+        &cols.time,
+        &cols.cumulative,
+        &cols.electorate,
+        &cols.kind,
+        &cols.source,
+    ];
     let extra: Vec<(usize, String)> = table
         .columns
         .iter()
         .enumerate()
-        .filter(|(_, c)| !KNOWN.contains(&c.as_str()))
+        .filter(|(_, c)| !known.contains(c))
         .map(|(i, c)| (i, c.clone()))
         .collect();
     let at = |r: usize, col: usize, msg: String| {

@@ -41,7 +41,8 @@ type HashMap<K, V> = StdHashMap<K, V, foldhash::fast::FixedState>;
 pub const DAY: i64 = 86_400;
 
 /// Which columns of a log file hold what.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct LogColumns {
     /// The station label (default `station`).
     pub station: String,

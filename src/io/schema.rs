@@ -206,6 +206,10 @@ pub struct HourlySpec {
     pub opens: Option<String>,
     /// Daily closing time (`HH:MM`; default `20:00`).
     pub closes: Option<String>,
+    /// Column names of a bulletin file (`[hourly.bulletins]`).
+    pub bulletins: Option<super::bulletins::BulletinColumns>,
+    /// Column names of a machine-log file (`[hourly.logs]`).
+    pub logs: Option<super::logs::LogColumns>,
 }
 
 /// Rows whose `column` holds one of `equals` are excluded, with `reason`.

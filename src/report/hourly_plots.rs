@@ -96,7 +96,13 @@ impl Figure for CurvesFigure<'_> {
             pts.extend((0..k).rev().map(|t| (t as f64, lo(t))));
             pts
         };
-        let at = |t: usize, f: &dyn Fn(usize) -> f64| if t + 1 == k { 1.0 } else { f(t) };
+        let at = |t: usize, f: &dyn Fn(usize) -> Option<f64>| {
+            if t + 1 == k {
+                1.0
+            } else {
+                f(t).unwrap_or(f64::NAN)
+            }
+        };
         chart
             .draw_series(std::iter::once(Polygon::new(
                 band(&|t| at(t, &|t| shape[t].q10), &|t| at(t, &|t| shape[t].q90)),

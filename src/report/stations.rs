@@ -141,3 +141,45 @@ pub fn station_frame(e: &Election, report: Option<&Report>) -> PolarsResult<Data
     }
     DataFrame::new(n, cols)
 }
+
+/// Every station's validated participation curve in long layout, written as
+/// `curves.csv` and `curves.parquet` when participation reports were given:
+/// `station`, `time` (a report time, then `close` with the final count),
+/// `cumulative_voters`, `share_of_electorate`, `share_of_final` (empty when
+/// the electorate or the final count is 0). Stations without a report at a
+/// time have no row for it.
+pub fn curves_frame(
+    e: &Election,
+    h: &crate::methods::hourly::HourlyFinding,
+) -> Option<PolarsResult<DataFrame>> {
+    let schedule = h.schedule.as_ref()?;
+    let (mut st, mut tm, mut cv, mut se, mut sf) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for i in 0..e.len() {
+        let points = schedule
+            .report_times
+            .iter()
+            .zip(&h.station_reports)
+            .filter_map(|(t, r)| r[i].map(|c| (t.as_str(), c)))
+            .chain(std::iter::once(("close", e.ballots[i])));
+        for (t, c) in points {
+            st.push(e.stations[i].as_str());
+            tm.push(t);
+            cv.push(c);
+            let share = |d: u64| (d > 0).then(|| c as f64 / d as f64);
+            se.push(share(e.electorate[i]));
+            sf.push(share(e.ballots[i]));
+        }
+    }
+    let n = st.len();
+    Some(DataFrame::new(
+        n,
+        vec![
+            Column::new("station".into(), st),
+            Column::new("time".into(), tm),
+            Column::new("cumulative_voters".into(), cv),
+            Column::new("share_of_electorate".into(), se),
+            Column::new("share_of_final".into(), sf),
+        ],
+    ))
+}

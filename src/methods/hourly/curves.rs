@@ -35,15 +35,33 @@ pub struct CurvePoint {
     pub share_of_final: f64,
 }
 
-/// The quantiles of normalised curves at one report time.
+/// The quantiles (type 7) of normalised curves at one report time (`null`
+/// when no station with a final count reported then).
 #[derive(Debug, Clone, Serialize)]
 pub struct ShapePoint {
     pub time: String,
-    pub q10: f64,
-    pub q25: f64,
-    pub median: f64,
-    pub q75: f64,
-    pub q90: f64,
+    pub stations: usize,
+    pub q10: Option<f64>,
+    pub q25: Option<f64>,
+    pub median: Option<f64>,
+    pub q75: Option<f64>,
+    pub q90: Option<f64>,
+}
+
+impl ShapePoint {
+    /// The quantiles of `sorted` shares.
+    fn of(time: String, sorted: &[f64]) -> ShapePoint {
+        let q = |x| (!sorted.is_empty()).then(|| quantile_sorted(sorted, x));
+        ShapePoint {
+            time,
+            stations: sorted.len(),
+            q10: q(0.1),
+            q25: q(0.25),
+            median: q(0.5),
+            q75: q(0.75),
+            q90: q(0.9),
+        }
+    }
 }
 
 /// A region's curve and median shape.
@@ -52,8 +70,8 @@ pub struct RegionCurve {
     pub region: String,
     pub stations: usize,
     pub points: Vec<CurvePoint>,
-    /// Median of `C(t)/F` at each report time.
-    pub median_shape: Vec<Option<f64>>,
+    /// The region's typical shape: quantiles of `C(t)/F` at each report time.
+    pub shape: Vec<ShapePoint>,
 }
 
 /// The curves finding (`hourly.curves`).
@@ -125,18 +143,7 @@ pub fn curves(e: &Election, p: &Participation) -> Curves {
         .collect();
     national.push(point(e, "close".into(), &all, |i| Some(e.ballots[i])));
     let typical_shape = (0..p.times.len())
-        .map(|t| {
-            let v = normalised(e, p, t, 0..n);
-            let q = |x| quantile_sorted(&v, x);
-            ShapePoint {
-                time: p.labels[t].clone(),
-                q10: q(0.1),
-                q25: q(0.25),
-                median: q(0.5),
-                q75: q(0.75),
-                q90: q(0.9),
-            }
-        })
+        .map(|t| ShapePoint::of(p.labels[t].clone(), &normalised(e, p, t, 0..n)))
         .collect();
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); region.labels.len()];
     for i in 0..n {
@@ -150,10 +157,10 @@ pub fn curves(e: &Election, p: &Participation) -> Curves {
             .map(|t| point(e, p.labels[t].clone(), m, |i| p.reports[t][i]))
             .collect();
         pts.push(point(e, "close".into(), m, |i| Some(e.ballots[i])));
-        let mut median_shape = Vec::with_capacity(p.times.len());
+        let mut shape = Vec::with_capacity(p.times.len());
         for (t, slot) in centre[r].iter_mut().enumerate() {
             let shares = normalised(e, p, t, m.iter().copied());
-            median_shape.push((!shares.is_empty()).then(|| quantile_sorted(&shares, 0.5)));
+            shape.push(ShapePoint::of(p.labels[t].clone(), &shares));
             let mut l: Vec<f64> = m
                 .iter()
                 .filter_map(|&i| p.reports[t][i].and_then(|c| logit_share(c, e.ballots[i])))
@@ -173,7 +180,7 @@ pub fn curves(e: &Election, p: &Participation) -> Curves {
             region: region.labels[r].clone(),
             stations: m.len(),
             points: pts,
-            median_shape,
+            shape,
         });
     }
     let shape_score = (0..n)

@@ -158,6 +158,10 @@ pub struct HourlyFinding {
     /// Per station, participation data-quality flags (election order).
     #[serde(skip)]
     pub station_flags: Vec<u8>,
+    /// `station_reports[t][s]`: the validated cumulative report of station
+    /// `s` at `schedule.report_times[t]` (for `curves.csv`).
+    #[serde(skip)]
+    pub station_reports: Vec<Vec<Option<u64>>>,
 }
 
 impl HourlyFinding {
@@ -316,6 +320,7 @@ pub fn analyze_hourly(
         options: opts.clone(),
         verdict,
         station_flags: reports.map(|p| p.flags.clone()).unwrap_or_default(),
+        station_reports: reports.map(|p| p.reports.clone()).unwrap_or_default(),
     }
 }
 
