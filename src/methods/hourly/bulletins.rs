@@ -12,7 +12,10 @@
 //! centres, both are given per centre; the issuing points a centre must have
 //! run non-stop at the minimum service time are `rate × s`, and with a
 //! known number of issuing points per centre the votes above that capacity
-//! are a certain lower bound on inflation (see `throughput`).
+//! are a certain lower bound on inflation (see `throughput`). Days are
+//! counted within each scope: an undated bulletin of a dated scope lies on
+//! its first day (an intermediate one) or its last (a final one); with two
+//! final bulletins for one scope, the later row is used.
 //!
 //! # Reconciliation (`hourly.reconciliation`)
 //! Each bulletin is set against the sum of the station-level figures for the
