@@ -191,6 +191,11 @@ impl Figure for LateShareFigure<'_> {
             }
         }
         let ymax = all.iter().copied().max().unwrap_or(1).max(1) as f64 * 1.08;
+        // Up to the last occupied bin, with a margin.
+        let xmax = all
+            .iter()
+            .rposition(|&c| c > 0)
+            .map_or(100.0, |b| ((b + 6) as f64).min(100.0));
         let mut chart = ChartBuilder::on(root)
             .caption(
                 format!(
@@ -202,11 +207,13 @@ impl Figure for LateShareFigure<'_> {
             .margin(12)
             .x_label_area_size(42)
             .y_label_area_size(64)
-            .build_cartesian_2d(0f64..100f64, 0f64..ymax)
+            .build_cartesian_2d(0f64..xmax, 0f64..ymax)
             .map_err(e)?;
         chart
             .configure_mesh()
             .disable_x_mesh()
+            .y_label_formatter(&|y| format!("{y:.0}"))
+            .x_label_formatter(&|x| format!("{x:.0}"))
             .x_desc("late share (%), 1-point bins")
             .y_desc("stations")
             .draw()
