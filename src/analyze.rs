@@ -139,7 +139,11 @@ pub fn run_hourly(
     // Without reports, the logs give the curves.
     let reports = match (reports, &logs, election, &h.logs) {
         (None, Some(l), Some(e), Some(path)) => {
-            let info = crate::io::table::RawTable::read(path, None)?.info;
+            // The loader kept the file's facts: no second read of the log.
+            let info = l
+                .input
+                .clone()
+                .ok_or_else(|| Error::input(path, "machine logs without their file's facts"))?;
             Some(hourly_io::from_logs(l, e, hours, info)?)
         }
         (r, ..) => r,

@@ -9,6 +9,8 @@
 
 use std::path::PathBuf;
 
+use super::emit;
+
 use escrutinio::io::{load, InvalidRows};
 use escrutinio::methods::digits::{self, DigitTest, DigitsOptions, ALL_REGIONS};
 
@@ -170,12 +172,6 @@ pub fn run(a: Args) -> escrutinio::Result<i32> {
     }
     emit(&out);
     Ok(0)
-}
-
-/// Writes to stdout; a closed pipe (`| head`) ends the output quietly.
-fn emit(s: &str) {
-    use std::io::Write as _;
-    let _ = std::io::stdout().lock().write_all(s.as_bytes());
 }
 
 fn truncate(s: &str, n: usize) -> String {

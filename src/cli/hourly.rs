@@ -11,6 +11,8 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
+use super::emit;
+
 use escrutinio::analyze::{run_hourly, HourlyInputs};
 use escrutinio::io::{load, InvalidRows, Schema};
 use escrutinio::methods::hourly::{
@@ -289,10 +291,4 @@ fn table(f: &HourlyFinding) -> String {
     }
     let _ = writeln!(out, "\n{}", f.verdict);
     out
-}
-
-/// Writes to stdout; a closed pipe (`| head`) ends the output quietly.
-fn emit(s: &str) {
-    use std::io::Write as _;
-    let _ = std::io::stdout().lock().write_all(s.as_bytes());
 }

@@ -34,6 +34,12 @@ pub enum Command {
     Hourly(Box<hourly::Args>),
 }
 
+/// Writes to stdout; a closed pipe (`| head`) ends the output quietly.
+fn emit(s: &str) {
+    use std::io::Write as _;
+    let _ = std::io::stdout().lock().write_all(s.as_bytes());
+}
+
 pub fn run(cli: Cli) -> escrutinio::Result<i32> {
     match cli.command {
         Command::Validate(a) => validate::run(a),

@@ -117,6 +117,34 @@ pub fn format_clock(t: u32) -> String {
     }
 }
 
+/// An instant given as seconds from the midnight of `first_day`, as text:
+/// `YYYY-MM-DD HH:MM[:SS]` when there is a first day, `HH:MM[:SS]`
+/// otherwise (times beyond the first day of an undated scale keep counting
+/// hours past 24); `"{t} s"` when the day or time does not fit.
+///
+/// ```
+/// use escrutinio::io::clock::{format_instant, parse_date};
+/// let d = parse_date("2021-09-17");
+/// assert_eq!(format_instant(d, 86_400 + 32_400), "2021-09-18 09:00");
+/// assert_eq!(format_instant(None, 72_000), "20:00");
+/// ```
+pub fn format_instant(first_day: Option<i32>, t: i64) -> String {
+    match first_day {
+        Some(d) => {
+            let day = i64::from(d) + t.div_euclid(86_400);
+            let second = t.rem_euclid(86_400) as u32;
+            match i32::try_from(day) {
+                Ok(day) => format!("{} {}", format_date(day), format_clock(second)),
+                Err(_) => format!("{t} s"),
+            }
+        }
+        None => match u32::try_from(t) {
+            Ok(s) => format_clock(s),
+            Err(_) => format!("{t} s"),
+        },
+    }
+}
+
 /// A point in (local) time: a day (from 1970-01-01, `None` when the source
 /// gave a clock time only) and seconds after that day's midnight.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -142,12 +142,10 @@ impl Participation {
     }
 }
 
+/// Report instants are within a voting day (polls close before 24:00), so
+/// the undated form is always a clock time.
 fn label(first_day: Option<i32>, at: i64) -> String {
-    let clock = format_clock(at.rem_euclid(86_400) as u32);
-    match first_day {
-        Some(d) => format!("{} {clock}", format_date(d + at.div_euclid(86_400) as i32)),
-        None => clock,
-    }
+    super::clock::format_instant(first_day, at)
 }
 
 /// Opening hours from options, else the schema's `[hourly]`, else the defaults.

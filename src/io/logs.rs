@@ -29,7 +29,7 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use super::clock::{format_clock, format_date, parse_stamp, Stamp};
+use super::clock::{parse_stamp, Stamp};
 use super::table::RawTable;
 use crate::error::{Error, Result};
 
@@ -95,6 +95,9 @@ pub struct MachineLogs {
     pub first_day: Option<i32>,
     /// Data rows read (one per ballot).
     pub rows: usize,
+    /// The file's facts (hash, size, format) as read; `None` for logs
+    /// built in memory.
+    pub input: Option<super::table::FileInfo>,
 }
 
 /// Which stations a log and a station list have in common.
@@ -279,6 +282,7 @@ pub fn load_logs(path: &Path, cols: &LogColumns) -> Result<MachineLogs> {
         machines_known: machine_col.is_some(),
         first_day,
         rows: n,
+        input: Some(table.info.clone()),
     })
 }
 
@@ -356,6 +360,7 @@ impl MachineLogs {
             machines_known: true,
             first_day,
             rows,
+            input: None,
         }
     }
 
@@ -373,20 +378,7 @@ impl MachineLogs {
     /// log, `HH:MM[:SS]` otherwise (times beyond the first day of an undated
     /// log, which only `24:00` can give, keep counting hours past 24).
     pub fn format_time(&self, t: i64) -> String {
-        match self.first_day {
-            Some(d) => {
-                let day = d as i64 + t.div_euclid(DAY);
-                let second = t.rem_euclid(DAY) as u32;
-                match i32::try_from(day) {
-                    Ok(day) => format!("{} {}", format_date(day), format_clock(second)),
-                    Err(_) => format!("{t} s"),
-                }
-            }
-            None => match u32::try_from(t) {
-                Ok(s) => format_clock(s),
-                Err(_) => format!("{t} s"),
-            },
-        }
+        super::clock::format_instant(self.first_day, t)
     }
 
     /// Total ballots (equal to `rows` for a loaded log).

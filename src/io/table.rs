@@ -22,7 +22,7 @@ pub enum Format {
 }
 
 /// Facts about the input file, reported in `report.json` under `input`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FileInfo {
     /// The path as given.
     pub path: String,

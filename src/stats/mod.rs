@@ -9,3 +9,7 @@ pub mod histogram;
 pub mod kde;
 pub mod multiple;
 pub mod optimize;
+
+/// Scale factor making the median absolute deviation a consistent estimate
+/// of a normal standard deviation (1/Φ⁻¹(3/4); Hampel 1974, *JASA* 69).
+pub const MAD_TO_SD: f64 = 1.4826;

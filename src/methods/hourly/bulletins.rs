@@ -40,7 +40,7 @@
 use serde::Serialize;
 
 use crate::io::bulletins::Bulletin;
-use crate::io::clock::format_clock;
+use crate::io::clock::{format_clock, Stamp};
 use crate::io::hourly::{Hours, Participation};
 use crate::Election;
 
@@ -94,7 +94,7 @@ pub struct PaceOptions {
 /// the close of its own date, or of `last_day` when it has none.
 fn instant(b: &Bulletin, first_day: i32, hours: Hours, last_day: i32) -> i64 {
     match b.second {
-        Some(s) => i64::from(b.day.unwrap_or(first_day) - first_day) * 86_400 + i64::from(s),
+        Some(second) => Stamp { day: b.day, second }.seconds_from(first_day),
         None => i64::from(b.day.unwrap_or(last_day) - first_day) * 86_400 + i64::from(hours.closes),
     }
 }

@@ -21,6 +21,7 @@ use serde::Serialize;
 
 use crate::io::hourly::Participation;
 use crate::stats::bootstrap::quantile_sorted;
+use crate::stats::MAD_TO_SD;
 use crate::Election;
 
 /// One point of a cumulative curve.
@@ -170,7 +171,7 @@ pub fn curves(e: &Election, p: &Participation) -> Curves {
                 let med = quantile_sorted(&l, 0.5);
                 let mut dev: Vec<f64> = l.iter().map(|x| (x - med).abs()).collect();
                 dev.sort_by(f64::total_cmp);
-                let s = 1.4826 * quantile_sorted(&dev, 0.5);
+                let s = MAD_TO_SD * quantile_sorted(&dev, 0.5);
                 if s > 0.0 {
                     *slot = Some((med, s));
                 }

@@ -75,13 +75,13 @@ use crate::rng;
 use crate::stats::bootstrap::Estimate;
 use crate::stats::gof::normal_quantile;
 use crate::stats::multiple::benjamini_hochberg;
+use crate::stats::MAD_TO_SD;
 use crate::Election;
 
 const PURPOSE_BOOTSTRAP: u64 = 61;
 const HUBER_K: f64 = 1.345;
 /// Reweighting steps of the Huber slope (each re-centres the regions).
 const HUBER_ITERATIONS: usize = 4;
-const MAD_TO_SD: f64 = 1.4826;
 
 /// Options of the late-surge test.
 #[derive(Debug, Clone, Serialize)]
@@ -215,6 +215,13 @@ struct Scored {
     x: Vec<f64>,
     /// Voters at the earlier report (0 without one).
     earlier: Vec<f64>,
+}
+
+impl Scored {
+    /// Late ballots as a share of the final count.
+    fn late_share(&self, j: usize) -> f64 {
+        self.late[j] / (self.late[j] + self.c[j])
+    }
 }
 
 /// A fitted model: per-region centres, slope, τ².
@@ -789,14 +796,13 @@ pub fn late_surge(e: &Election, p: &Participation, opts: &LateSurgeOptions) -> O
         let yh = fitted.predict(&d, j);
         let sd = (fitted.tau2 + binomial_var(d.c[j], yh)).sqrt();
         let late_at = |y: f64| (d.c[j] + 0.5) * y.exp() - 0.5;
-        let f = d.c[j] + d.late[j];
         let is_flagged = qv[j] < opts.alpha;
         if is_flagged {
             flagged += 1;
             flagged_sum += excess[j];
         }
         stations[i] = StationLate {
-            late_share: Some(d.late[j] / f),
+            late_share: Some(d.late_share(j)),
             expected_late_share: {
                 let l = fitted.expected_late(&d, j).max(0.0);
                 Some(l / (d.c[j] + l))
@@ -837,15 +843,13 @@ pub fn late_surge(e: &Election, p: &Participation, opts: &LateSurgeOptions) -> O
     let total: f64 = excess.iter().sum::<f64>() - bias;
     let excess_ballots = Estimate::percentile(total, boot.iter().map(|b| b.0).collect(), level);
     let mut region_rows = Vec::new();
+    let groups = Groups::new(&(0..m).collect::<Vec<_>>(), &d.region, regions);
     for (r, region_bias) in bias_by.iter().enumerate() {
-        let members: Vec<usize> = (0..m).filter(|&j| d.region[j] == r).collect();
+        let members = &groups.order[groups.offsets[r]..groups.offsets[r + 1]];
         if members.is_empty() {
             continue;
         }
-        let mut shares: Vec<f64> = members
-            .iter()
-            .map(|&j| d.late[j] / (d.late[j] + d.c[j]))
-            .collect();
+        let mut shares: Vec<f64> = members.iter().map(|&j| d.late_share(j)).collect();
         region_rows.push(RegionLate {
             region: region_level.labels[r].clone(),
             scored: members.len(),
@@ -859,7 +863,7 @@ pub fn late_surge(e: &Election, p: &Participation, opts: &LateSurgeOptions) -> O
             ),
         });
     }
-    let mut shares: Vec<f64> = (0..m).map(|j| d.late[j] / (d.late[j] + d.c[j])).collect();
+    let mut shares: Vec<f64> = (0..m).map(|j| d.late_share(j)).collect();
     let late_ballots = d.late.iter().sum::<f64>() as u64;
     let expected: f64 = (0..m).map(|j| fitted.expected_late(&d, j)).sum();
     Some(LateSurge {

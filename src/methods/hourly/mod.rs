@@ -233,6 +233,20 @@ fn anomalous(
     }
 }
 
+/// The first `top` of the stations `0..n` that pass `keep`, ordered by
+/// `before` (ties by station order, so lists do not depend on sorting).
+fn ranked(
+    n: usize,
+    top: usize,
+    keep: impl Fn(usize) -> bool,
+    before: impl Fn(usize, usize) -> std::cmp::Ordering,
+) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..n).filter(|&i| keep(i)).collect();
+    idx.sort_by(|&a, &b| before(a, b).then(a.cmp(&b)));
+    idx.truncate(top);
+    idx
+}
+
 /// Runs every part of the family that its inputs allow. `election` is needed
 /// for everything but the announced pace; `reports` for curves, late surges
 /// and throughput.
@@ -254,42 +268,40 @@ pub fn analyze_hourly(
     let (mut top_late, mut top_tp, mut top_shape) = (Vec::new(), Vec::new(), Vec::new());
     if let Some((e, p)) = pairs {
         let n = e.stations.len();
-        if let Some(l) = &late {
-            let mut idx: Vec<usize> = (0..n).filter(|&i| l.stations[i].z.is_some()).collect();
-            idx.sort_by(|&a, &b| {
-                let za = l.stations[a].z.unwrap_or(f64::NEG_INFINITY);
-                let zb = l.stations[b].z.unwrap_or(f64::NEG_INFINITY);
-                zb.total_cmp(&za).then(a.cmp(&b))
-            });
-            top_late = idx
-                .into_iter()
-                .take(opts.top)
+        let list = |idx: Vec<usize>| -> Vec<AnomalousStation> {
+            idx.into_iter()
                 .map(|i| anomalous(e, p, late.as_ref(), tp.as_ref(), curves.as_ref(), i))
-                .collect();
+                .collect()
+        };
+        if let Some(l) = &late {
+            let z = |i: usize| l.stations[i].z.unwrap_or(f64::NEG_INFINITY);
+            top_late = list(ranked(
+                n,
+                opts.top,
+                |i| l.stations[i].z.is_some(),
+                |a, b| z(b).total_cmp(&z(a)),
+            ));
         }
         if let Some(t) = &tp {
-            let mut idx: Vec<usize> = (0..n).filter(|&i| t.stations[i].violations > 0).collect();
-            idx.sort_by(|&a, &b| {
-                let (sa, sb) = (t.stations[a], t.stations[b]);
-                (sb.excess_lower_bound, sb.max_interval_excess)
-                    .cmp(&(sa.excess_lower_bound, sa.max_interval_excess))
-                    .then(a.cmp(&b))
-            });
-            top_tp = idx
-                .into_iter()
-                .take(opts.top)
-                .map(|i| anomalous(e, p, late.as_ref(), tp.as_ref(), curves.as_ref(), i))
-                .collect();
+            let key = |i: usize| {
+                let s = t.stations[i];
+                (s.excess_lower_bound, s.max_interval_excess)
+            };
+            top_tp = list(ranked(
+                n,
+                opts.top,
+                |i| t.stations[i].violations > 0,
+                |a, b| key(b).cmp(&key(a)),
+            ));
         }
         if let Some(c) = &curves {
-            let mut idx: Vec<usize> = (0..n).filter(|&i| c.shape_score[i].is_some()).collect();
             let key = |i: usize| c.shape_score[i].map_or(0.0, |s| s.0.abs());
-            idx.sort_by(|&a, &b| key(b).total_cmp(&key(a)).then(a.cmp(&b)));
-            top_shape = idx
-                .into_iter()
-                .take(opts.top)
-                .map(|i| anomalous(e, p, late.as_ref(), tp.as_ref(), curves.as_ref(), i))
-                .collect();
+            top_shape = list(ranked(
+                n,
+                opts.top,
+                |i| c.shape_score[i].is_some(),
+                |a, b| key(b).total_cmp(&key(a)),
+            ));
         }
     }
     let verdict = verdict(late.as_ref(), tp.as_ref(), &pace, &reconciliation);
