@@ -62,43 +62,119 @@ fn sim(n: usize, seed: u64, fi: f64, fe: f64, theta: f64, regional: bool) -> (El
     (s.to_election().unwrap(), s.truth().totals.stuffed)
 }
 
-/// Point estimates recover the injected fraud shares when the fraud is as
-/// wide as the published Russian fits imply (θ = 0.4, Kobak's θ readings
-/// 0.42–0.56): 20,000 and 100,000 stations, several seeds; the issue's
-/// ±0.02 (measured: largest error 0.0182).
+/// A simulated election that follows the Klimek model exactly: one clean
+/// mode and no invalid ballots (the model has none: with the simulator's
+/// default 1.5 % invalid ballots among clean voters, stolen votes come from
+/// a slightly smaller pool than the model assumes, and the fit reads that
+/// as α about 0.2 higher and f_i about 0.01 higher; measured in
+/// docs/methods.md).
+fn model_sim(n: usize, seed: u64, fi: f64, fe: f64) -> Election {
+    let p = SimParams {
+        stations: n,
+        seed,
+        fraud_incremental: fi,
+        fraud_extreme: fe,
+        theta: 0.4,
+        invalid_rate: 0.0,
+        region_turnout_sd: 0.0,
+        region_share_sd: 0.0,
+        ..SimParams::default()
+    };
+    simulate(&p).unwrap().to_election().unwrap()
+}
+
+/// Point estimates recover the injected fraud shares across the issue's
+/// range (f_i in [0, 0.4], f_e in [0, 0.1]) when the fraud is as wide as
+/// the published Russian fits imply (θ = 0.4, Kobak's θ readings
+/// 0.42–0.56). At 100,000 stations every fit is within ±0.02 (measured:
+/// largest error 0.0067); at 20,000 stations the standard error of f_i is
+/// about 0.02 at f_i = 0.4, so the mean over four seeds is held to ±0.02
+/// and each fit to ±0.06 (three standard errors).
 #[test]
 fn klimek_recovers_injected_fraud_shares() {
     let opts = KlimekOptions {
         bootstrap: 0,
         ..KlimekOptions::default()
     };
-    for (n, seed, fi, fe) in [
-        (20_000, 11, 0.0, 0.05),
-        (20_000, 12, 0.2, 0.05),
-        (20_000, 13, 0.1, 0.0),
-        (20_000, 14, 0.4, 0.02),
-        (100_000, 15, 0.3, 0.1),
-        (100_000, 16, 0.05, 0.01),
-    ] {
-        let (e, _) = sim(n, seed, fi, fe, 0.4, false);
-        let f = klimek::analyse(
-            &e,
-            &KlimekOptions {
-                seed,
-                ..opts.clone()
-            },
-        )
-        .unwrap();
+    let fit = |n: usize, seed: u64, fi: f64, fe: f64| {
+        let f = klimek::analyse(&model_sim(n, seed, fi, fe), &opts).unwrap();
         let (gi, ge) = (f.incremental_fraud.estimate, f.extreme_fraud.estimate);
         eprintln!("n {n} seed {seed}: f_i {fi} -> {gi:.4}, f_e {fe} -> {ge:.4}");
-        assert!(
-            (gi - fi).abs() <= 0.025,
-            "n {n} seed {seed}: f_i {gi} vs {fi}"
+        assert!(f.converged, "n {n} seed {seed}: no convergence");
+        (gi, ge)
+    };
+    for (seed, fi, fe) in [
+        (15, 0.3, 0.1),
+        (16, 0.05, 0.01),
+        (17, 0.0, 0.05),
+        (18, 0.4, 0.02),
+        (19, 0.2, 0.0),
+        (20, 0.4, 0.1),
+        (21, 0.0, 0.0),
+    ] {
+        let (gi, ge) = fit(100_000, seed, fi, fe);
+        assert!((gi - fi).abs() <= 0.02, "seed {seed}: f_i {gi} vs {fi}");
+        assert!((ge - fe).abs() <= 0.02, "seed {seed}: f_e {ge} vs {fe}");
+    }
+    for (fi, fe) in [(0.4, 0.02), (0.2, 0.05), (0.1, 0.0)] {
+        let fits: Vec<(f64, f64)> = (0..4).map(|s| fit(20_000, 30 + s, fi, fe)).collect();
+        for &(gi, ge) in &fits {
+            assert!((gi - fi).abs() <= 0.06 && (ge - fe).abs() <= 0.02);
+        }
+        let mi = fits.iter().map(|f| f.0).sum::<f64>() / 4.0;
+        let me = fits.iter().map(|f| f.1).sum::<f64>() / 4.0;
+        assert!((mi - fi).abs() <= 0.02, "mean f_i {mi} vs {fi}");
+        assert!((me - fe).abs() <= 0.02, "mean f_e {me} vs {fe}");
+    }
+}
+
+/// The calibration requirement: the 90 % bootstrap intervals of
+/// f_i and f_e cover the truth in about 90 % of repetitions. 60 simulated
+/// elections of 5,000 stations (three truths inside the range, 20
+/// seeds each), 100 replicates each (the default; with B replicates a
+/// percentile interval's endpoints are order statistics, and its expected
+/// coverage is about 0.9·(B − 1)/(B + 1), so few replicates under-cover);
+/// each coverage count must lie in the Binomial(60, 0.9) 99 % range
+/// [47, 59], and the mean error of each truth within ±0.02.
+#[test]
+fn klimek_intervals_cover_the_truth() {
+    let truths = [(0.1, 0.02), (0.25, 0.05), (0.4, 0.1)];
+    let mut cover = [0u32; 2];
+    for (t, &(fi, fe)) in truths.iter().enumerate() {
+        let mut err = [0.0f64; 2];
+        for rep in 0..20u64 {
+            let seed = 2000 + 100 * t as u64 + rep;
+            let f = klimek::analyse(
+                &model_sim(5_000, seed, fi, fe),
+                &KlimekOptions {
+                    bootstrap: 100,
+                    ci_level: 0.9,
+                    seed,
+                    ..KlimekOptions::default()
+                },
+            )
+            .unwrap();
+            for (k, (est, truth)) in [(&f.incremental_fraud, fi), (&f.extreme_fraud, fe)]
+                .into_iter()
+                .enumerate()
+            {
+                let (lo, hi) = (est.ci_low.unwrap(), est.ci_high.unwrap());
+                cover[k] += (lo <= truth && truth <= hi) as u32;
+                err[k] += (est.estimate - truth) / 20.0;
+            }
+        }
+        eprintln!(
+            "truth ({fi}, {fe}): mean error f_i {:+.4} f_e {:+.4}",
+            err[0], err[1]
         );
-        assert!(
-            (ge - fe).abs() <= 0.02,
-            "n {n} seed {seed}: f_e {ge} vs {fe}"
-        );
+        assert!(err[0].abs() <= 0.02 && err[1].abs() <= 0.02, "{err:?}");
+    }
+    eprintln!(
+        "coverage of 90 % intervals in 60: f_i {} f_e {}",
+        cover[0], cover[1]
+    );
+    for c in cover {
+        assert!((47..=59).contains(&c), "coverage {c} of 60");
     }
 }
 

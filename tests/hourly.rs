@@ -835,7 +835,7 @@ logs = { station = \"mesa\", timestamp = \"hora_voto\" }\n",
     assert_eq!(r.code, 0, "{}", r.text);
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
-    assert_eq!(report["schema_version"], "1.3.0");
+    assert_eq!(report["schema_version"], escrutinio::SCHEMA_VERSION);
     let h = &report["hourly"];
     assert_eq!(h["reconciliation"][1]["gap"], 100);
     assert_eq!(h["reconciliation"][0]["source"], "consejo");

@@ -28,7 +28,7 @@ pub struct FingerprintArgs {
     #[arg(long)]
     pub no_klimek: bool,
     /// Bootstrap replicates of the Klimek fit (each refits the model).
-    #[arg(long, default_value_t = 50)]
+    #[arg(long, default_value_t = 100)]
     pub klimek_bootstrap: usize,
     /// Bins per axis of the fingerprint the Klimek model is fitted to.
     #[arg(long, default_value_t = 50)]

@@ -17,7 +17,7 @@ use crate::methods::turnout_distribution::TurnoutDistributionFinding;
 
 /// Version of the `report.json` / `stations.*` layout (semantic versioning:
 /// a major bump removes or renames fields, a minor bump adds them).
-pub const SCHEMA_VERSION: &str = "1.3.0";
+pub const SCHEMA_VERSION: &str = "2.0.0";
 
 /// The tool that wrote the report.
 #[derive(Debug, Clone, Serialize)]

@@ -8,7 +8,7 @@ pub mod gof;
 pub mod histogram;
 pub mod kde;
 pub mod multiple;
-pub mod optimize;
+pub mod normal_table;
 
 /// Scale factor making the median absolute deviation a consistent estimate
 /// of a normal standard deviation (1/Φ⁻¹(3/4); Hampel 1974, *JASA* 69).

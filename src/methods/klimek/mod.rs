@@ -23,39 +23,37 @@
 //! returns √σ_ν).
 //!
 //! # Fit (escrutinio's; the 2012 paper's objective is unconfirmed)
-//! All eight parameters (τ, ν, σ_τ, σ_ν, θ, α, f_i, f_e) are fitted jointly
-//! to the station-count fingerprint on `bins × bins` cells (50: 2-point
-//! cells). Distance ([`Distance`]): by default the multinomial
-//! log-likelihood Σ p̂_b log m_b of the observed cell proportions p̂ under the
-//! model's cell probabilities m (binned maximum likelihood); or the residual
-//! sum of squares of the proportions, the objective of Klimek et al.'s 2018
-//! Turkey analysis (*PLOS ONE* 13(8): e0201882). The model's fingerprint is
-//! the mixture m = (1 − f_i − f_e)·C + f_i·I(θ, α) + f_e·E(α), so for given
-//! shape parameters (f_i, f_e) are solved exactly on the triangle
-//! f_i, f_e ≥ 0, f_i + f_e ≤ 1 (the likelihood is concave in them; the RSS
-//! quadratic), instead of the published 0.01 grid. The six shape parameters
-//! are found by a grid over (θ, α) and Nelder–Mead (Nelder & Mead 1965)
-//! from two starts (Kobak's clean reading, and medians of the data) plus a
-//! restart, within τ, ν ∈ [0.05, 0.95], σ ∈ [0.005, 0.4],
-//! θ ∈ [`theta_min`, `theta_max`], α ∈ [0.1, α_max].
+//! All eight parameters p = (τ, ν, σ_τ, σ_ν, θ, α, f_i, f_e) are fitted
+//! jointly to the station-count fingerprint on `bins × bins` cells (50:
+//! 2-point cells). Distance ([`Distance`]): by default the multinomial
+//! log-likelihood Σ p̂_b log m_b(p) of the observed cell proportions p̂
+//! under the model's cell probabilities m (binned maximum likelihood); or
+//! the residual sum of squares of the proportions, the objective of Klimek
+//! et al.'s 2018 Turkey analysis (*PLOS ONE* 13(8): e0201882). The model's
+//! fingerprint is the mixture m = (1 − f_i − f_e)·C + f_i·I(θ, α) + f_e·E(α),
+//! each component computed by quadrature ([`model`]), so the objective is
+//! deterministic and smooth.
 //!
-//! The clean component C is computed in closed form (a mixture over 64
-//! electorate quantiles of products of normal cell probabilities, with the
-//! binomial counting noise of each station size). The fraud components I
-//! and E are Monte Carlo histograms of clamp(8n, `model_stations`, 400,000)
-//! pseudo-stations: Latin-hypercube draws of the clean values and noise, the
-//! data's electorates, binomial counting noise (normal approximation), and
-//! bilinear splatting onto the cells (the clean component gets the same
-//! smoothing variance). The draws are fixed for a seed (common random
-//! numbers), so the objective is deterministic and continuous.
+//! Optimiser: from each of two starts (Kobak's clean reading, and medians
+//! of the data), a grid over (θ, α) with (f_i, f_e) solved exactly for each
+//! grid point (the likelihood is concave in them, the RSS quadratic), then
+//! Fisher scoring with Levenberg–Marquardt damping within the box
+//! τ, ν ∈ [0.05, 0.95], σ ∈ [0.005, 0.4], θ ∈ [`theta_min`, `theta_max`],
+//! α ∈ [0.1, α_max], f ≥ 0, f_i + f_e ≤ 1. Each step solves
+//! (𝓘 + λ·diag 𝓘) δ = u on the parameters not held at a bound, with the
+//! score u_j = Σ_b p̂_b ∂_j m_b / m_b and the expected information
+//! 𝓘_jk = Σ_b ∂_j m_b ∂_k m_b / m_b of the binned multinomial (for the RSS:
+//! Gauss–Newton, u_j = Σ_b (p̂_b − m_b) ∂_j m_b and 𝓘_jk = Σ_b ∂_j m_b ∂_k m_b);
+//! Levenberg (1944), Marquardt (1963), *J. SIAM* 11(2): 431–441; Osborne
+//! (1992), *Int. Stat. Rev.* 60(1): 99–117 for scoring as Gauss–Newton.
+//! ∂m/∂f is exact; the shape derivatives are forward differences.
 //!
 //! # Uncertainty
 //! A nonparametric bootstrap over stations: each replicate resamples the
-//! stations, draws fresh latent variables and refits from two starts (the
-//! point estimate, and the resample's own median start); percentile
-//! intervals at `ci_level`. Replicate r uses the streams (seed, r), and
-//! replicates are independent, so the result does not depend on the thread
-//! count.
+//! stations and refits by Fisher scoring from the point estimate;
+//! percentile intervals at `ci_level`. Replicate r uses the stream
+//! (seed, r), and replicates are independent, so the result does not
+//! depend on the thread count.
 //!
 //! # Implied ballots
 //! Manufactured (stuffed) ballots = E_total·[f_i·m_I + f_e·m_E], with m the
@@ -74,6 +72,8 @@
 //! 0.121, f_e 0.0032), because the objective, binning and clean-parameter
 //! reading move the answer.
 
+pub mod model;
+
 use rand::Rng as _;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -81,14 +81,10 @@ use serde::Serialize;
 use crate::election::Election;
 use crate::rng;
 use crate::stats::bootstrap::quantile_sorted;
-use statrs::distribution::{ContinuousCDF, Normal};
-
-use crate::stats::gof::normal_quantile;
 use crate::stats::histogram::{bin_of, Histogram2d};
 use crate::stats::kde::{first_mode_above, kde_on_grid, scott_bandwidth};
-use crate::stats::optimize::nelder_mead;
+use model::{components, Components, Setting, Shape, ELECTORATE_QUANTILES};
 
-const PURPOSE_LATENT: u64 = 31;
 const PURPOSE_RESAMPLE: u64 = 32;
 
 /// The distance between the observed and the model's fingerprints.
@@ -141,8 +137,6 @@ pub struct KlimekOptions {
     pub bins: usize,
     pub distance: Distance,
     pub share_base: ShareBase,
-    /// Smallest number of Monte Carlo pseudo-stations per component.
-    pub model_stations: usize,
     /// Bootstrap replicates (0: no intervals).
     pub bootstrap: usize,
     /// Level of the percentile intervals.
@@ -156,9 +150,10 @@ pub struct KlimekOptions {
     /// Smallest θ searched: below it incremental fraud is indistinguishable
     /// from a wider clean mode, and f_i is not identified.
     pub theta_min: f64,
-    /// Nelder–Mead evaluations for the point fit and for each replicate.
-    pub max_evals: usize,
-    pub max_evals_bootstrap: usize,
+    /// Fisher-scoring iterations from each start of the point fit, and for
+    /// each bootstrap replicate.
+    pub max_iterations: usize,
+    pub max_iterations_bootstrap: usize,
     pub seed: u64,
 }
 
@@ -168,7 +163,6 @@ impl Default for KlimekOptions {
             bins: 50,
             distance: Distance::Multinomial,
             share_base: ShareBase::ValidAndInvalid,
-            model_stations: 40_000,
             bootstrap: 100,
             ci_level: 0.95,
             extreme_sd: 0.075,
@@ -176,8 +170,8 @@ impl Default for KlimekOptions {
             alpha_max: 5.0,
             theta: None,
             theta_min: 0.2,
-            max_evals: 400,
-            max_evals_bootstrap: 120,
+            max_iterations: 60,
+            max_iterations_bootstrap: 30,
             seed: 1,
         }
     }
@@ -273,8 +267,11 @@ pub struct KlimekFit {
     pub stations: usize,
     /// Stations left out (undefined or above 1).
     pub excluded: usize,
-    /// Pseudo-stations per model component.
-    pub model_stations: usize,
+    /// Whether the point fit's Fisher scoring converged (no step improved
+    /// the objective by a relative 1e-10) within `max_iterations`.
+    pub converged: bool,
+    /// Fisher-scoring iterations of the point fit (from the better start).
+    pub iterations: usize,
     /// The clean parameters read off the data as Kobak does (the fit's
     /// starting point; reproduces his published values).
     pub clean_kobak: CleanParameters,
@@ -354,301 +351,6 @@ impl FitData {
         }
         d
     }
-}
-
-/// Fixed latent draws of the pseudo-stations (common random numbers).
-struct Latent {
-    /// Standard normal draws for the clean turnout and share.
-    e_a: Vec<f64>,
-    e_v: Vec<f64>,
-    /// Four half-normal draws |N(0, 1)| for the incremental intensity (the
-    /// first with θ·z < 1 is used: restriction to (0, 1) by rejection).
-    z: Vec<[f64; 4]>,
-    /// Extreme intensities 1 − |N(0, extreme_sd)| in (0, 1).
-    x_ext: Vec<f64>,
-    /// Electorate of each pseudo-station, drawn from the data's.
-    electorate: Vec<f64>,
-    /// Standard normal draws for the counting noise of turnout and share.
-    eps_t: Vec<f64>,
-    eps_s: Vec<f64>,
-}
-
-impl Latent {
-    /// Latin hypercube draws (McKay, Beckman & Conover 1979, *Technometrics*
-    /// 21(2): 239–245): each of the clean turnout, clean share, incremental
-    /// intensity and the two noise variables is stratified into `m` equal
-    /// probability strata, which lowers the Monte Carlo noise of the model's
-    /// fingerprint several-fold against plain draws at the same cost. The
-    /// pseudo-stations' electorates cycle through a seeded permutation of
-    /// the data's.
-    fn draw(m: usize, seed: u64, replicate: u64, extreme_sd: f64, electorates: &[u64]) -> Latent {
-        let mut g = rng::stream(seed, PURPOSE_LATENT, replicate);
-        let strata = |g: &mut rng::Rng| -> Vec<f64> {
-            let mut perm: Vec<u32> = (0..m as u32).collect();
-            for i in (1..m).rev() {
-                perm.swap(i, g.random_range(0..=i));
-            }
-            perm.iter()
-                .map(|&k| (k as f64 + g.random::<f64>()) / m as f64)
-                .collect()
-        };
-        let q = |u: f64| normal_quantile(u.clamp(1e-12, 1.0 - 1e-12));
-        let e_a: Vec<f64> = strata(&mut g).into_iter().map(q).collect();
-        let e_v: Vec<f64> = strata(&mut g).into_iter().map(q).collect();
-        let eps_t: Vec<f64> = strata(&mut g).into_iter().map(q).collect();
-        let eps_s: Vec<f64> = strata(&mut g).into_iter().map(q).collect();
-        let z1: Vec<f64> = strata(&mut g)
-            .into_iter()
-            .map(|u| q(0.5 + u / 2.0))
-            .collect();
-        let mut order: Vec<usize> = (0..electorates.len()).collect();
-        for i in (1..order.len()).rev() {
-            order.swap(i, g.random_range(0..=i));
-        }
-        let normal = |g: &mut rng::Rng| -> f64 { g.sample(rand_distr::StandardNormal) };
-        let mut z = Vec::with_capacity(m);
-        let mut x_ext = Vec::with_capacity(m);
-        for &first in &z1 {
-            z.push([
-                first,
-                normal(&mut g).abs(),
-                normal(&mut g).abs(),
-                normal(&mut g).abs(),
-            ]);
-            let x = loop {
-                let x = 1.0 - extreme_sd * normal(&mut g).abs();
-                if x > 0.0 && x < 1.0 {
-                    break x;
-                }
-            };
-            x_ext.push(x);
-        }
-        Latent {
-            e_a,
-            e_v,
-            z,
-            x_ext,
-            electorate: (0..m)
-                .map(|j| electorates[order[j % order.len()]].max(1) as f64)
-                .collect(),
-            eps_t,
-            eps_s,
-        }
-    }
-}
-
-/// The model's parameters other than the fraud shares.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Shape {
-    tau: f64,
-    nu: f64,
-    sd_t: f64,
-    sd_v: f64,
-    theta: f64,
-    alpha: f64,
-}
-
-impl Shape {
-    fn to_vec(self) -> [f64; 6] {
-        [
-            self.tau, self.nu, self.sd_t, self.sd_v, self.theta, self.alpha,
-        ]
-    }
-    fn from_slice(p: &[f64]) -> Shape {
-        Shape {
-            tau: p[0],
-            nu: p[1],
-            sd_t: p[2],
-            sd_v: p[3],
-            theta: p[4],
-            alpha: p[5],
-        }
-    }
-}
-
-/// A fraud component: its normalised fingerprint and mean stuffed and stolen
-/// fractions of the electorate.
-struct Component {
-    hist: Vec<f64>,
-    stuffed: f64,
-    stolen: f64,
-}
-
-const CHUNK: usize = 8192;
-
-/// Splat resolution: each pseudo-station adds `SPLAT²` units spread over
-/// the four cells around it (bilinear weights, integer arithmetic so that
-/// sums do not depend on order).
-const SPLAT: u32 = 16;
-
-/// Adds a point to the four cells around it with bilinear weights (cell
-/// centres at (k + ½)/bins; mass beyond an edge stays in the edge cell).
-/// This smooths the Monte Carlo fingerprint by one bin and makes the
-/// objective continuous in the parameters.
-#[inline]
-fn splat(h: &mut [u32], bins: usize, t: f64, s: f64) {
-    let axis = |v: f64| {
-        let p = (v * bins as f64 - 0.5).clamp(0.0, bins as f64 - 1.0);
-        let i = (p.floor() as usize).min(bins - 1);
-        let w = ((p - i as f64) * SPLAT as f64).round() as u32;
-        (i, (i + 1).min(bins - 1), SPLAT - w, w)
-    };
-    let (i0, i1, wi0, wi1) = axis(t);
-    let (k0, k1, wk0, wk1) = axis(s);
-    h[i0 * bins + k0] += wi0 * wk0;
-    h[i0 * bins + k1] += wi0 * wk1;
-    h[i1 * bins + k0] += wi1 * wk0;
-    h[i1 * bins + k1] += wi1 * wk1;
-}
-
-/// The incremental and extreme components, by Monte Carlo over the
-/// pseudo-stations in one pass: each pseudo-station's clean draw (a, v) is
-/// taken through both fraud classes. Clean draws outside [0, 1] are rejected
-/// (truncation). Each point gets counting noise at its electorate (ballots
-/// ~ Bin(N, t), winner ~ Bin(N·t, s), normal approximation). Deterministic
-/// for any thread count: counts are integers and the means are summed in
-/// chunk order.
-fn components(l: &Latent, sh: &Shape, bins: usize) -> [Component; 2] {
-    let m = l.e_a.len();
-    let cells = bins * bins;
-    type Part = (Vec<u32>, [f64; 2], [f64; 2], u32);
-    let parts: Vec<Part> = (0..m.div_ceil(CHUNK))
-        .into_par_iter()
-        .map(|c| {
-            let mut h = vec![0u32; 2 * cells];
-            let (mut st, mut sl, mut kept) = ([0.0; 2], [0.0; 2], 0u32);
-            for j in c * CHUNK..((c + 1) * CHUNK).min(m) {
-                let a = sh.tau + sh.sd_t * l.e_a[j];
-                let v = sh.nu + sh.sd_v * l.e_v[j];
-                if !((0.0..=1.0).contains(&a) && (0.0..=1.0).contains(&v)) {
-                    continue;
-                }
-                kept += 1;
-                let nn = l.electorate[j];
-                let x_inc = l.z[j]
-                    .iter()
-                    .map(|z| sh.theta * z)
-                    .find(|&x| x < 1.0)
-                    .unwrap_or(1.0 - 1e-9);
-                for (k, x) in [x_inc, l.x_ext[j]].into_iter().enumerate() {
-                    let stuffed = x * (1.0 - a);
-                    let stolen = if x > 0.0 {
-                        x.powf(sh.alpha) * (1.0 - v) * a
-                    } else {
-                        0.0
-                    };
-                    let t = a + stuffed;
-                    let s = if t > 0.0 {
-                        ((a * v + stuffed + stolen) / t).min(1.0)
-                    } else {
-                        v
-                    };
-                    let t = (t + (t * (1.0 - t) / nn).sqrt() * l.eps_t[j]).clamp(0.0, 1.0);
-                    let s = (s + (s * (1.0 - s) / (nn * t).max(1.0)).sqrt() * l.eps_s[j])
-                        .clamp(0.0, 1.0);
-                    st[k] += stuffed;
-                    sl[k] += stolen;
-                    splat(&mut h[k * cells..(k + 1) * cells], bins, t, s);
-                }
-            }
-            (h, st, sl, kept)
-        })
-        .collect();
-    let mut hist = vec![0.0; 2 * cells];
-    let (mut st, mut sl, mut kept) = ([0.0; 2], [0.0; 2], 0u64);
-    for (h, a, b, k) in parts {
-        for (o, c) in hist.iter_mut().zip(h) {
-            *o += c as f64;
-        }
-        for q in 0..2 {
-            st[q] += a[q];
-            sl[q] += b[q];
-        }
-        kept += k as u64;
-    }
-    let kf = kept.max(1) as f64;
-    let mass = kf * (SPLAT * SPLAT) as f64;
-    hist.iter_mut().for_each(|c| *c /= mass);
-    let mut it = hist
-        .chunks_exact(cells)
-        .enumerate()
-        .map(|(q, h)| Component {
-            hist: h.to_vec(),
-            stuffed: st[q] / kf,
-            stolen: sl[q] / kf,
-        });
-    [
-        it.next().expect("two components"),
-        it.next().expect("two components"),
-    ]
-}
-
-/// Quantiles of the electorates for [`clean_component`].
-const ELECTORATE_QUANTILES: usize = 64;
-
-fn electorate_quantiles(electorates: &[u64]) -> Vec<f64> {
-    let mut v: Vec<f64> = electorates.iter().map(|&e| e.max(1) as f64).collect();
-    v.sort_by(f64::total_cmp);
-    (0..ELECTORATE_QUANTILES)
-        .map(|q| quantile_sorted(&v, (q as f64 + 0.5) / ELECTORATE_QUANTILES as f64))
-        .collect()
-}
-
-/// The clean component computed, not simulated: at electorate N the clean
-/// turnout is N(τ, σ_τ² + τ(1 − τ)/N + w²/6) and the share N(ν, σ_ν² +
-/// ν(1 − ν)/(Nτ) + w²/6), independent (w = 1/bins: the variance of the
-/// bilinear splat the simulated components get), with the mass outside
-/// [0, 1] in the edge cells as the simulated components clamp it; averaged
-/// over 64 electorate quantiles of the data. Exact up to the normal
-/// approximation of the counting noise and the (negligible for clean modes
-/// inside (0, 1)) truncation, and free of Monte Carlo noise, which would
-/// otherwise let the fraud components fit the noise of the clean one.
-fn clean_component(sh: &Shape, bins: usize, electorates: &[f64]) -> Vec<f64> {
-    let n = Normal::new(0.0, 1.0).expect("standard normal");
-    let w2 = 1.0 / (6.0 * (bins * bins) as f64);
-    let cells = |mean: f64, var: f64| -> Vec<f64> {
-        let sd = var.sqrt();
-        let cdf: Vec<f64> = (0..=bins)
-            .map(|k| match k {
-                0 => 0.0,
-                k if k == bins => 1.0,
-                k => n.cdf((k as f64 / bins as f64 - mean) / sd),
-            })
-            .collect();
-        (0..bins).map(|k| cdf[k + 1] - cdf[k]).collect()
-    };
-    let mut h = vec![0.0; bins * bins];
-    let q = electorates.len() as f64;
-    for &nn in electorates {
-        let pt = cells(
-            sh.tau,
-            sh.sd_t * sh.sd_t + sh.tau * (1.0 - sh.tau) / nn + w2,
-        );
-        let pv = cells(
-            sh.nu,
-            sh.sd_v * sh.sd_v + sh.nu * (1.0 - sh.nu) / (nn * sh.tau).max(1.0) + w2,
-        );
-        for i in 0..bins {
-            if pt[i] < 1e-300 {
-                continue;
-            }
-            for k in 0..bins {
-                h[i * bins + k] += pt[i] * pv[k] / q;
-            }
-        }
-    }
-    h
-}
-
-/// One evaluation: best (f_i, f_e) for a shape, the RSS and the components.
-struct Eval {
-    shape: Shape,
-    fi: f64,
-    fe: f64,
-    rss: f64,
-    clean: Vec<f64>,
-    inc: Component,
-    ext: Component,
 }
 
 /// The (f_i, f_e) minimising the RSS for fixed components, and the RSS: a
@@ -777,80 +479,6 @@ fn best_shares_multinomial(
     (f.0, f.1, -cur)
 }
 
-/// The fit of one data set (observed proportions and latent draws).
-struct Model<'l> {
-    bins: usize,
-    distance: Distance,
-    /// Electorates at the mid-quantiles (k + ½)/Q of the data's.
-    electorate_quantiles: Vec<f64>,
-    observed: &'l [f64],
-    latent: &'l Latent,
-}
-
-impl Model<'_> {
-    fn eval(&self, sh: Shape) -> Eval {
-        let l = self.latent;
-        let bins = self.bins;
-        let [inc, ext] = components(l, &sh, bins);
-        let clean = clean_component(&sh, bins, &self.electorate_quantiles);
-        let (fi, fe, rss) = match self.distance {
-            Distance::Rss => best_shares_rss(self.observed, &clean, &inc.hist, &ext.hist),
-            Distance::Multinomial => {
-                best_shares_multinomial(self.observed, &clean, &inc.hist, &ext.hist)
-            }
-        };
-        Eval {
-            shape: sh,
-            fi,
-            fe,
-            rss,
-            clean,
-            inc,
-            ext,
-        }
-    }
-
-    /// Minimises the RSS over the shape: a grid over (θ, α) at the start's
-    /// clean parameters (when `grid`), then Nelder–Mead over all six.
-    fn fit(&self, opts: &KlimekOptions, start: Shape, grid: bool, max_evals: usize) -> Eval {
-        let lo = [0.05, 0.05, 0.005, 0.005, opts.theta_min, 0.1];
-        let hi = [0.95, 0.95, 0.4, 0.4, opts.theta_max, opts.alpha_max];
-        let fixed = |p: &[f64]| {
-            let mut p: [f64; 6] = p.try_into().expect("six parameters");
-            if let Some(t) = opts.theta {
-                p[4] = t;
-            }
-            Shape::from_slice(&p)
-        };
-        let mut x0 = start.to_vec();
-        if grid {
-            let mut best = (f64::INFINITY, x0);
-            for th in [0.05f64, 0.1, 0.2, 0.3, 0.45, 0.6] {
-                for al in [0.5f64, 1.0, 2.0, 3.0, 4.0, 5.0] {
-                    let mut p = x0;
-                    p[4] = th.clamp(lo[4], hi[4]);
-                    p[5] = al.clamp(lo[5], hi[5]);
-                    let r = self.eval(fixed(&p)).rss;
-                    if r < best.0 {
-                        best = (r, p);
-                    }
-                }
-            }
-            x0 = best.1;
-        }
-        let (x, _) = nelder_mead(
-            |p| self.eval(fixed(p)).rss,
-            &x0,
-            &[0.02, 0.02, 0.01, 0.01, 0.05, 0.5],
-            &lo,
-            &hi,
-            max_evals,
-            &[1e-3, 1e-3, 1e-3, 1e-3, 2e-3, 2e-2],
-        );
-        self.eval(fixed(&x))
-    }
-}
-
 /// Fits the model to an election's winner (turnout = ballots / electorate,
 /// share = winner / share denominator, as the election defines them).
 pub fn analyse(e: &Election, opts: &KlimekOptions) -> Result<KlimekFit, String> {
@@ -904,6 +532,332 @@ fn robust_start(d: &FitData) -> Shape {
     }
 }
 
+/// Number of fitted parameters: τ, ν, σ_τ, σ_ν, θ, α, f_i, f_e.
+const PARAMETERS: usize = 8;
+/// Forward-difference steps of the six shape parameters.
+const DIFFERENCE_STEP: [f64; 6] = [1e-4, 1e-4, 1e-4, 1e-4, 1e-4, 1e-3];
+/// Scoring stops when a step improves the objective by less than this
+/// fraction of it.
+const RELATIVE_TOLERANCE: f64 = 1e-10;
+
+/// The model at one parameter vector.
+struct Eval {
+    p: [f64; PARAMETERS],
+    comps: Components,
+    mix: Vec<f64>,
+    /// The distance (minimised): −Σ p̂ log m, or Σ (p̂ − m)².
+    value: f64,
+}
+
+impl Eval {
+    fn shape(&self) -> Shape {
+        Shape::from_slice(&self.p[..6])
+    }
+    fn fi(&self) -> f64 {
+        self.p[6]
+    }
+    fn fe(&self) -> f64 {
+        self.p[7]
+    }
+}
+
+/// The fit of one data set (observed proportions) within the box.
+struct Model<'a> {
+    setting: &'a Setting,
+    observed: &'a [f64],
+    distance: Distance,
+    lo: [f64; PARAMETERS],
+    hi: [f64; PARAMETERS],
+    /// Parameters the fit may move (θ is fixed by `KlimekOptions::theta`).
+    free: [bool; PARAMETERS],
+}
+
+impl<'a> Model<'a> {
+    fn new(setting: &'a Setting, observed: &'a [f64], opts: &KlimekOptions) -> Model<'a> {
+        let mut free = [true; PARAMETERS];
+        free[4] = opts.theta.is_none();
+        Model {
+            setting,
+            observed,
+            distance: opts.distance,
+            lo: [0.05, 0.05, 0.005, 0.005, opts.theta_min, 0.1, 0.0, 0.0],
+            hi: [
+                0.95,
+                0.95,
+                0.4,
+                0.4,
+                opts.theta_max,
+                opts.alpha_max,
+                1.0,
+                1.0,
+            ],
+            free,
+        }
+    }
+
+    fn distance(&self, m: &[f64]) -> f64 {
+        match self.distance {
+            Distance::Multinomial => -self
+                .observed
+                .iter()
+                .zip(m)
+                .filter(|(o, _)| **o > 0.0)
+                .map(|(o, m)| o * m.max(CELL_FLOOR).ln())
+                .sum::<f64>(),
+            Distance::Rss => self
+                .observed
+                .iter()
+                .zip(m)
+                .map(|(o, m)| (o - m) * (o - m))
+                .sum(),
+        }
+    }
+
+    /// Clamps into the box and onto f_i + f_e ≤ 1.
+    fn project(&self, p: &mut [f64; PARAMETERS]) {
+        for (k, x) in p.iter_mut().enumerate() {
+            *x = x.clamp(self.lo[k], self.hi[k]);
+        }
+        let f = p[6] + p[7];
+        if f > 1.0 {
+            p[6] /= f;
+            p[7] /= f;
+        }
+    }
+
+    fn eval(&self, p: [f64; PARAMETERS]) -> Eval {
+        let comps = components(&Shape::from_slice(&p[..6]), self.setting);
+        let mix = comps.mixture(p[6], p[7]);
+        let value = self.distance(&mix);
+        Eval {
+            p,
+            comps,
+            mix,
+            value,
+        }
+    }
+
+    /// The shape with (f_i, f_e) solved exactly.
+    fn eval_best_shares(&self, sh: Shape) -> Eval {
+        let comps = components(&sh, self.setting);
+        let (fi, fe, _) = match self.distance {
+            Distance::Rss => best_shares_rss(
+                self.observed,
+                &comps.clean,
+                &comps.incremental,
+                &comps.extreme,
+            ),
+            Distance::Multinomial => best_shares_multinomial(
+                self.observed,
+                &comps.clean,
+                &comps.incremental,
+                &comps.extreme,
+            ),
+        };
+        let mut p = [0.0; PARAMETERS];
+        p[..6].copy_from_slice(&sh.to_array());
+        p[6] = fi;
+        p[7] = fe;
+        let mix = comps.mixture(fi, fe);
+        let value = self.distance(&mix);
+        Eval {
+            p,
+            comps,
+            mix,
+            value,
+        }
+    }
+
+    /// The best point of a (θ, α) grid at the start's clean parameters,
+    /// with the fraud shares solved exactly at each point.
+    fn grid_start(&self, start: Shape, fixed_theta: Option<f64>) -> Eval {
+        let thetas: Vec<f64> = match fixed_theta {
+            Some(t) => vec![t],
+            None => [0.2f64, 0.3, 0.4, 0.5, 0.6]
+                .iter()
+                .map(|t| t.clamp(self.lo[4], self.hi[4]))
+                .collect(),
+        };
+        let mut points = Vec::new();
+        for &th in &thetas {
+            for al in [0.5f64, 1.0, 2.0, 3.0, 5.0] {
+                let mut sh = start;
+                sh.theta = th;
+                sh.alpha = al.clamp(self.lo[5], self.hi[5]);
+                points.push(sh);
+            }
+        }
+        points
+            .into_par_iter()
+            .map(|sh| self.eval_best_shares(sh))
+            .reduce_with(|a, b| if b.value < a.value { b } else { a })
+            .expect("a non-empty grid")
+    }
+
+    /// Fisher scoring with Levenberg–Marquardt damping from `start` (see
+    /// the module doc). Returns the fit, the iterations taken and whether
+    /// it converged.
+    /// The columns ∂m/∂p_j of the six shape parameters at `cur` (forward
+    /// differences; `None` for a fixed parameter). They depend on the
+    /// parameters only, not on the observed fingerprint.
+    fn shape_jacobian(&self, cur: &Eval) -> Vec<Option<Vec<f64>>> {
+        let p = cur.p;
+        (0..6)
+            .into_par_iter()
+            .map(|j| {
+                if !self.free[j] {
+                    return None;
+                }
+                let mut q = p;
+                let mut h = DIFFERENCE_STEP[j];
+                if q[j] + h > self.hi[j] {
+                    h = -h;
+                }
+                q[j] += h;
+                let m = components(&Shape::from_slice(&q[..6]), self.setting).mixture(p[6], p[7]);
+                Some(m.iter().zip(&cur.mix).map(|(a, b)| (a - b) / h).collect())
+            })
+            .collect()
+    }
+
+    /// Fisher scoring with Levenberg–Marquardt damping from `start` (see
+    /// the module doc), optionally with the shape Jacobian at `start`
+    /// already computed. Returns the fit, the iterations taken and whether
+    /// it converged.
+    fn refine(
+        &self,
+        start: Eval,
+        max_iterations: usize,
+        mut first_jacobian: Option<Vec<Option<Vec<f64>>>>,
+    ) -> (Eval, usize, bool) {
+        let mut cur = start;
+        let mut lambda = 1e-3;
+        let cells = self.observed.len();
+        for it in 0..max_iterations {
+            let p = cur.p;
+            // Columns of ∂m/∂p (None: held fixed).
+            let mut jac = first_jacobian
+                .take()
+                .unwrap_or_else(|| self.shape_jacobian(&cur));
+            let c = &cur.comps;
+            for other in [&c.incremental, &c.extreme] {
+                jac.push(Some(
+                    other.iter().zip(&c.clean).map(|(a, b)| a - b).collect(),
+                ));
+            }
+            let mut score = [0.0; PARAMETERS];
+            let mut info = [[0.0; PARAMETERS]; PARAMETERS];
+            let used: Vec<usize> = (0..PARAMETERS).filter(|&j| jac[j].is_some()).collect();
+            for b in 0..cells {
+                let m = cur.mix[b].max(CELL_FLOOR);
+                let (wu, wi) = match self.distance {
+                    Distance::Multinomial => (self.observed[b] / m, 1.0 / m),
+                    Distance::Rss => (self.observed[b] - cur.mix[b], 1.0),
+                };
+                for (x, &j) in used.iter().enumerate() {
+                    let dj = jac[j].as_ref().expect("used")[b];
+                    if dj == 0.0 {
+                        continue;
+                    }
+                    score[j] += wu * dj;
+                    for &k in &used[..=x] {
+                        info[j][k] += wi * dj * jac[k].as_ref().expect("used")[b];
+                    }
+                }
+            }
+            let top = used.iter().map(|&j| info[j][j]).fold(0.0, f64::max);
+            let span = |j: usize| 1e-12 * (self.hi[j] - self.lo[j]);
+            let active: Vec<usize> = used
+                .iter()
+                .copied()
+                .filter(|&j| info[j][j] > 1e-14 * top)
+                .filter(|&j| {
+                    !(p[j] <= self.lo[j] + span(j) && score[j] <= 0.0
+                        || p[j] >= self.hi[j] - span(j) && score[j] >= 0.0)
+                })
+                .collect();
+            if active.is_empty() {
+                return (cur, it, true);
+            }
+            let mut next = None;
+            for _ in 0..12 {
+                let k = active.len();
+                let mut a = vec![vec![0.0; k]; k];
+                let mut rhs = vec![0.0; k];
+                for (x, &j) in active.iter().enumerate() {
+                    rhs[x] = score[j];
+                    for (y, &l) in active.iter().enumerate() {
+                        a[x][y] = if l <= j { info[j][l] } else { info[l][j] };
+                    }
+                    a[x][x] *= 1.0 + lambda;
+                }
+                let Some(step) = solve(a, rhs) else {
+                    lambda *= 10.0;
+                    continue;
+                };
+                let mut q = p;
+                for (x, &j) in active.iter().enumerate() {
+                    q[j] += step[x];
+                }
+                self.project(&mut q);
+                let e = self.eval(q);
+                if e.value < cur.value {
+                    next = Some(e);
+                    lambda = (lambda / 10.0).max(1e-10);
+                    break;
+                }
+                lambda *= 10.0;
+            }
+            let Some(e) = next else {
+                return (cur, it, true);
+            };
+            let gain = cur.value - e.value;
+            cur = e;
+            if gain <= RELATIVE_TOLERANCE * cur.value.abs().max(1e-300) {
+                return (cur, it + 1, true);
+            }
+        }
+        (cur, max_iterations, false)
+    }
+}
+
+/// Solves a small symmetric positive-definite system by Gaussian
+/// elimination with partial pivoting (`None` when singular).
+fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
+    let n = b.len();
+    for c in 0..n {
+        let piv = (c..n).max_by(|&x, &y| a[x][c].abs().total_cmp(&a[y][c].abs()))?;
+        if a[piv][c].abs() <= 1e-300 || a[piv][c].is_nan() {
+            return None;
+        }
+        a.swap(c, piv);
+        b.swap(c, piv);
+        let pivot_row = a[c].clone();
+        for r in c + 1..n {
+            let f = a[r][c] / pivot_row[c];
+            for (x, y) in a[r][c..].iter_mut().zip(&pivot_row[c..]) {
+                *x -= f * y;
+            }
+            b[r] -= f * b[c];
+        }
+    }
+    let mut x = vec![0.0; n];
+    for r in (0..n).rev() {
+        let s: f64 = (r + 1..n).map(|k| a[r][k] * x[k]).sum();
+        x[r] = (b[r] - s) / a[r][r];
+    }
+    x.iter().all(|v| v.is_finite()).then_some(x)
+}
+
+/// Electorates at the mid-quantiles (k + ½)/Q of the data's.
+fn electorate_quantiles(electorates: &[u64]) -> Vec<f64> {
+    let mut v: Vec<f64> = electorates.iter().map(|&e| e.max(1) as f64).collect();
+    v.sort_by(f64::total_cmp);
+    (0..ELECTORATE_QUANTILES)
+        .map(|q| quantile_sorted(&v, (q as f64 + 0.5) / ELECTORATE_QUANTILES as f64))
+        .collect()
+}
+
 /// Fits the model to prepared data.
 pub fn fit(d: &FitData, opts: &KlimekOptions) -> Result<KlimekFit, String> {
     opts.check()?;
@@ -916,49 +870,56 @@ pub fn fit(d: &FitData, opts: &KlimekOptions) -> Result<KlimekFit, String> {
     let kobak = clean_parameters(&d.turnout, &d.share).ok_or(
         "the Klimek fit found no clean mode above 0.3 in turnout or share (clean parameters undefined)",
     )?;
-    let m = (8 * n).clamp(
-        opts.model_stations.min(400_000),
-        400_000.max(opts.model_stations),
-    );
     let bins = opts.bins;
     let electorate: f64 = d.electorate.iter().map(|&x| x as f64).sum();
     let obs = observed_hist(d, None, bins);
     let obs_p = obs.clone().normalised();
-    let latent = Latent::draw(m, opts.seed, 0, opts.extreme_sd, &d.electorate);
-    let quantiles = electorate_quantiles(&d.electorate);
-    let model = Model {
+    let setting = Setting {
         bins,
-        distance: opts.distance,
-        electorate_quantiles: quantiles.clone(),
-        observed: &obs_p.cells,
-        latent: &latent,
+        extreme_sd: opts.extreme_sd,
+        electorate_quantiles: electorate_quantiles(&d.electorate),
+        inverse_electorate: d
+            .electorate
+            .iter()
+            .map(|&x| 1.0 / x.max(1) as f64)
+            .sum::<f64>()
+            / n as f64,
     };
+    let model = Model::new(&setting, &obs_p.cells, opts);
     // Two starts (Kobak's clean reading, whose KDE modes fraud can pull,
-    // and the medians and half-IQRs of the lower-left quadrant), each a grid
-    // and Nelder–Mead, then one restart from the better: a simplex can
-    // stall on a flat ridge where incremental fraud mimics a shifted mode.
-    let mut best = model.fit(opts, start_shape(&kobak), true, opts.max_evals);
-    let alt = model.fit(opts, robust_start(d), true, opts.max_evals);
-    if alt.rss < best.rss {
-        best = alt;
-    }
-    let again = model.fit(opts, best.shape, false, opts.max_evals);
-    if again.rss < best.rss {
-        best = again;
-    }
+    // and the medians of the data), each a (θ, α) grid and Fisher scoring;
+    // the better wins (the first on a tie).
+    let with_theta = |mut sh: Shape| {
+        if let Some(t) = opts.theta {
+            sh.theta = t;
+        }
+        sh
+    };
+    let (a, b) = rayon::join(
+        || {
+            let s = model.grid_start(with_theta(start_shape(&kobak)), opts.theta);
+            model.refine(s, opts.max_iterations, None)
+        },
+        || {
+            let s = model.grid_start(with_theta(robust_start(d)), opts.theta);
+            model.refine(s, opts.max_iterations, None)
+        },
+    );
+    let (best, iterations, converged) = if b.0.value < a.0.value { b } else { a };
 
     let implied = |ev: &Eval| {
+        let c = &ev.comps;
         (
-            electorate * (ev.fi * ev.inc.stuffed + ev.fe * ev.ext.stuffed),
-            electorate * (ev.fi * ev.inc.stolen + ev.fe * ev.ext.stolen),
+            electorate * (ev.fi() * c.stuffed[0] + ev.fe() * c.stuffed[1]),
+            electorate * (ev.fi() * c.stolen[0] + ev.fe() * c.stolen[1]),
         )
     };
     let summary = |ev: &Eval, scale: f64| {
         let (st, sl) = implied(ev);
-        let s = ev.shape;
+        let s = ev.shape();
         [
-            ev.fi,
-            ev.fe,
+            ev.fi(),
+            ev.fe(),
             s.theta,
             s.alpha,
             st * scale,
@@ -969,40 +930,28 @@ pub fn fit(d: &FitData, opts: &KlimekOptions) -> Result<KlimekFit, String> {
             s.sd_v,
         ]
     };
-    // Bootstrap replicates, each with its own resample and latent draws,
-    // refitted from the point estimate.
+    // Bootstrap replicates, each a resample of the stations refitted by
+    // Fisher scoring from the point estimate. Every replicate's first
+    // Jacobian is the one at the point estimate: computed once.
+    let jacobian = (opts.bootstrap > 0).then(|| model.shape_jacobian(&best));
     let reps: Vec<[f64; 10]> = (0..opts.bootstrap)
         .into_par_iter()
         .map(|r| {
             let mut g = rng::stream(opts.seed, PURPOSE_RESAMPLE, r as u64);
             let idx: Vec<usize> = (0..n).map(|_| g.random_range(0..n)).collect();
-            let lat = Latent::draw(m, opts.seed, r as u64 + 1, opts.extreme_sd, &d.electorate);
             let o = observed_hist(d, Some(&idx), bins).normalised();
-            let model = Model {
-                bins,
-                distance: opts.distance,
-                electorate_quantiles: quantiles.clone(),
-                observed: &o.cells,
-                latent: &lat,
+            let model = Model::new(&setting, &o.cells, opts);
+            // The components at the point estimate do not depend on the
+            // data: only the distance is recomputed.
+            let start = Eval {
+                p: best.p,
+                comps: best.comps.clone(),
+                mix: best.mix.clone(),
+                value: model.distance(&best.mix),
             };
-            // Two starts, the point estimate and the resample's own robust
-            // start: a warm start alone would keep every replicate in the
-            // point estimate's basin and make the interval too narrow where
-            // the likelihood is flat (f_i against a shifted clean mode).
-            let warm = model.fit(opts, best.shape, false, opts.max_evals_bootstrap);
-            let resample = FitData {
-                turnout: idx.iter().map(|&i| d.turnout[i]).collect(),
-                share: idx.iter().map(|&i| d.share[i]).collect(),
-                electorate: Vec::new(),
-                excluded: 0,
-            };
-            let cold = model.fit(
-                opts,
-                robust_start(&resample),
-                true,
-                opts.max_evals_bootstrap,
-            );
-            let ev = if cold.rss < warm.rss { cold } else { warm };
+            let (ev, its, conv) =
+                model.refine(start, opts.max_iterations_bootstrap, jacobian.clone());
+            eprintln!("DEBUG rep {r} its {its} conv {conv}");
             // The electorate of the resample, not of the data.
             let scale = idx.iter().map(|&i| d.electorate[i] as f64).sum::<f64>() / electorate;
             summary(&ev, scale)
@@ -1017,10 +966,11 @@ pub fn fit(d: &FitData, opts: &KlimekOptions) -> Result<KlimekFit, String> {
     let mut fitted = Histogram2d::new(bins);
     let mut post_i = vec![0.0; bins * bins];
     let mut post_e = vec![0.0; bins * bins];
+    let c = &best.comps;
     for k in 0..bins * bins {
-        let ci = (1.0 - best.fi - best.fe) * best.clean[k];
-        let ii = best.fi * best.inc.hist[k];
-        let ee = best.fe * best.ext.hist[k];
+        let ci = (1.0 - best.fi() - best.fe()) * c.clean[k];
+        let ii = best.fi() * c.incremental[k];
+        let ee = best.fe() * c.extreme[k];
         let mix = ci + ii + ee;
         fitted.cells[k] = nf * mix;
         if mix > 0.0 {
@@ -1030,12 +980,12 @@ pub fn fit(d: &FitData, opts: &KlimekOptions) -> Result<KlimekFit, String> {
     }
     let fair = Histogram2d {
         bins,
-        cells: best.clean.iter().map(|c| nf * c).collect(),
+        cells: c.clean.iter().map(|c| nf * c).collect(),
     };
     let rss_fair: f64 = obs_p
         .cells
         .iter()
-        .zip(&best.clean)
+        .zip(&c.clean)
         .map(|(o, c)| (o - c) * (o - c))
         .sum();
     let fi = est[0];
@@ -1067,7 +1017,8 @@ pub fn fit(d: &FitData, opts: &KlimekOptions) -> Result<KlimekFit, String> {
         options: opts.clone(),
         stations: n,
         excluded: d.excluded,
-        model_stations: m,
+        converged,
+        iterations,
         clean_kobak: kobak,
         turnout_mean: est[6],
         share_mean: est[7],
@@ -1079,7 +1030,14 @@ pub fn fit(d: &FitData, opts: &KlimekOptions) -> Result<KlimekFit, String> {
         alpha: est[3],
         manufactured_ballots: est[4],
         stolen_votes: est[5],
-        rss: best.rss * nf * nf,
+        rss: obs_p
+            .cells
+            .iter()
+            .zip(&best.mix)
+            .map(|(o, m)| (o - m) * (o - m))
+            .sum::<f64>()
+            * nf
+            * nf,
         rss_fair: rss_fair * nf * nf,
         bootstrap_replicates: reps.len(),
         fitted,
@@ -1088,4 +1046,20 @@ pub fn fit(d: &FitData, opts: &KlimekOptions) -> Result<KlimekFit, String> {
         posterior_incremental: post_i,
         posterior_extreme: post_e,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn solves_small_systems() {
+        // 2x + y = 3, x + 3y = 5 → x = 0.8, y = 1.4.
+        let x = solve(vec![vec![2.0, 1.0], vec![1.0, 3.0]], vec![3.0, 5.0]).unwrap();
+        assert!((x[0] - 0.8).abs() < 1e-12 && (x[1] - 1.4).abs() < 1e-12);
+        // A zero first pivot needs the row swap.
+        let x = solve(vec![vec![0.0, 1.0], vec![1.0, 0.0]], vec![2.0, 3.0]).unwrap();
+        assert_eq!(x, vec![3.0, 2.0]);
+        assert!(solve(vec![vec![1.0, 2.0], vec![2.0, 4.0]], vec![1.0, 2.0]).is_none());
+    }
 }
