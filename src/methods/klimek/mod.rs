@@ -949,9 +949,7 @@ pub fn fit(d: &FitData, opts: &KlimekOptions) -> Result<KlimekFit, String> {
                 mix: best.mix.clone(),
                 value: model.distance(&best.mix),
             };
-            let (ev, its, conv) =
-                model.refine(start, opts.max_iterations_bootstrap, jacobian.clone());
-            eprintln!("DEBUG rep {r} its {its} conv {conv}");
+            let (ev, _, _) = model.refine(start, opts.max_iterations_bootstrap, jacobian.clone());
             // The electorate of the resample, not of the data.
             let scale = idx.iter().map(|&i| d.electorate[i] as f64).sum::<f64>() / electorate;
             summary(&ev, scale)
