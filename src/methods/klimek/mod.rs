@@ -1010,6 +1010,14 @@ pub fn fit(d: &FitData, opts: &KlimekOptions) -> Result<KlimekFit, String> {
             range(&est[4], 1.0, 0),
         )
     };
+    let verdict = if converged {
+        verdict
+    } else {
+        format!(
+            "{verdict} The fit had not converged after {} iterations: read these numbers with care.",
+            opts.max_iterations
+        )
+    };
     Ok(KlimekFit {
         verdict,
         options: opts.clone(),

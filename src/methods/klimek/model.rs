@@ -273,6 +273,16 @@ mod tests {
     use crate::rng;
     use rand::Rng as _;
 
+    /// Near Russia 2011's clean mode, with Kobak-like fraud width.
+    const TYPICAL: Shape = Shape {
+        tau: 0.55,
+        nu: 0.45,
+        sd_t: 0.08,
+        sd_v: 0.07,
+        theta: 0.4,
+        alpha: 2.0,
+    };
+
     fn setting(bins: usize) -> Setting {
         Setting {
             bins,
@@ -288,14 +298,7 @@ mod tests {
     /// simulation's own noise at this size.
     #[test]
     fn quadrature_matches_direct_simulation() {
-        let sh = Shape {
-            tau: 0.55,
-            nu: 0.45,
-            sd_t: 0.08,
-            sd_v: 0.07,
-            theta: 0.4,
-            alpha: 2.0,
-        };
+        let sh = TYPICAL;
         let s = setting(50);
         let c = components(&sh, &s);
         let mut g = rng::stream(7, 0, 0);
@@ -377,14 +380,7 @@ mod tests {
     #[test]
     fn quadrature_converges() {
         for sh in [
-            Shape {
-                tau: 0.55,
-                nu: 0.45,
-                sd_t: 0.08,
-                sd_v: 0.07,
-                theta: 0.4,
-                alpha: 2.0,
-            },
+            TYPICAL,
             Shape {
                 tau: 0.6,
                 nu: 0.5,
