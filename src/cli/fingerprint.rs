@@ -14,7 +14,7 @@ use escrutinio::io::{load, InvalidRows};
 use escrutinio::methods::excess::{self, ExcessOptions};
 use escrutinio::methods::fingerprint::{self, FingerprintOptions};
 use escrutinio::methods::integer_percent::{self, IntegerPercentOptions};
-use escrutinio::methods::klimek::{Distance, KlimekOptions};
+use escrutinio::methods::klimek::{Distance, KlimekOptions, Procedure};
 use escrutinio::methods::turnout_distribution::{self, TurnoutDistributionOptions};
 use escrutinio::report::format_p_value;
 
@@ -36,6 +36,11 @@ pub struct FingerprintArgs {
     /// Distance of the Klimek fit: multinomial (binned likelihood) or rss.
     #[arg(long, default_value = "multinomial")]
     pub klimek_distance: String,
+    /// Procedure of the Klimek fit: scoring (escrutinio's maximum likelihood
+    /// over all eight parameters) or grid-2018 (Klimek et al. 2018: Kobak's
+    /// clean reading and θ fixed, RSS on 1 % cells, grids over f and α).
+    #[arg(long, default_value = "scoring")]
+    pub klimek_procedure: String,
     /// Fix the incremental-fraud width θ instead of fitting it.
     #[arg(long)]
     pub klimek_theta: Option<f64>,
@@ -74,9 +79,19 @@ impl FingerprintArgs {
                 )))
             }
         };
+        let procedure = match self.klimek_procedure.as_str() {
+            "scoring" => Procedure::Scoring,
+            "grid-2018" => Procedure::Grid2018,
+            p => {
+                return Err(escrutinio::Error::Options(format!(
+                    "unknown Klimek procedure {p:?} (scoring or grid-2018)"
+                )))
+            }
+        };
         Ok(FingerprintOptions {
             bins: self.fingerprint_bins,
             klimek: (!self.no_klimek).then(|| KlimekOptions {
+                procedure,
                 bins: self.klimek_bins,
                 bootstrap: self.klimek_bootstrap,
                 ci_level: self.interval_level,

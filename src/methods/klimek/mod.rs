@@ -100,6 +100,20 @@ pub enum Distance {
     Rss,
 }
 
+/// How the parameters are found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Procedure {
+    /// escrutinio's: all eight parameters by binned maximum likelihood (or
+    /// the RSS), a (θ, α) grid then Fisher scoring (the module doc).
+    Scoring,
+    /// Klimek et al. (2018) as a replication describes it: Kobak's clean
+    /// reading and θ held fixed, the RSS between 1 %-binned fingerprints,
+    /// f_i and f_e on a 0.01 grid, α in 0.1 steps on [0, 5]. Sets `bins`
+    /// to 100 and `distance` to `rss`.
+    Grid2018,
+}
+
 /// The denominator of the winner's share in the fit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -133,6 +147,7 @@ impl ShareBase {
 /// Options of the fit.
 #[derive(Debug, Clone, Serialize)]
 pub struct KlimekOptions {
+    pub procedure: Procedure,
     /// Bins per axis of the fitted fingerprint (100: 1 % bins).
     pub bins: usize,
     pub distance: Distance,
@@ -160,6 +175,7 @@ pub struct KlimekOptions {
 impl Default for KlimekOptions {
     fn default() -> Self {
         KlimekOptions {
+            procedure: Procedure::Scoring,
             bins: 50,
             distance: Distance::Multinomial,
             share_base: ShareBase::ValidAndInvalid,
@@ -353,25 +369,62 @@ impl FitData {
     }
 }
 
-/// The (f_i, f_e) minimising the RSS for fixed components, and the RSS: a
-/// quadratic rr − 2 f·b + fᵀ A f in f, minimised exactly on the triangle
+/// The RSS of the mixture as a function of the fraud shares for fixed
+/// components: rr − 2 f·b + fᵀ A f.
+struct RssQuadratic {
+    a11: f64,
+    a12: f64,
+    a22: f64,
+    b1: f64,
+    b2: f64,
+    rr: f64,
+}
+
+impl RssQuadratic {
+    fn new(obs: &[f64], clean: &[f64], inc: &[f64], ext: &[f64]) -> RssQuadratic {
+        let mut q = RssQuadratic {
+            a11: 0.0,
+            a12: 0.0,
+            a22: 0.0,
+            b1: 0.0,
+            b2: 0.0,
+            rr: 0.0,
+        };
+        for k in 0..obs.len() {
+            let r = obs[k] - clean[k];
+            let d1 = inc[k] - clean[k];
+            let d2 = ext[k] - clean[k];
+            q.a11 += d1 * d1;
+            q.a12 += d1 * d2;
+            q.a22 += d2 * d2;
+            q.b1 += d1 * r;
+            q.b2 += d2 * r;
+            q.rr += r * r;
+        }
+        q
+    }
+
+    fn value(&self, fi: f64, fe: f64) -> f64 {
+        self.rr - 2.0 * (fi * self.b1 + fe * self.b2)
+            + fi * fi * self.a11
+            + 2.0 * fi * fe * self.a12
+            + fe * fe * self.a22
+    }
+}
+
+/// The (f_i, f_e) minimising the RSS for fixed components, and the RSS: the
+/// quadratic [`RssQuadratic`] minimised exactly on the triangle
 /// f_i, f_e ≥ 0, f_i + f_e ≤ 1 (interior optimum, edges, vertices).
 fn best_shares_rss(obs: &[f64], clean: &[f64], inc: &[f64], ext: &[f64]) -> (f64, f64, f64) {
-    let (mut a11, mut a12, mut a22, mut b1, mut b2, mut rr) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
-    for k in 0..obs.len() {
-        let r = obs[k] - clean[k];
-        let d1 = inc[k] - clean[k];
-        let d2 = ext[k] - clean[k];
-        a11 += d1 * d1;
-        a12 += d1 * d2;
-        a22 += d2 * d2;
-        b1 += d1 * r;
-        b2 += d2 * r;
-        rr += r * r;
-    }
-    let rss = |f: (f64, f64)| {
-        rr - 2.0 * (f.0 * b1 + f.1 * b2) + f.0 * f.0 * a11 + 2.0 * f.0 * f.1 * a12 + f.1 * f.1 * a22
-    };
+    let q = RssQuadratic::new(obs, clean, inc, ext);
+    let RssQuadratic {
+        a11,
+        a12,
+        a22,
+        b1,
+        b2,
+        ..
+    } = q;
     let mut cands: Vec<(f64, f64)> = vec![(0.0, 0.0), (1.0, 0.0), (0.0, 1.0)];
     let det = a11 * a22 - a12 * a12;
     if det > 1e-300 {
@@ -383,17 +436,76 @@ fn best_shares_rss(obs: &[f64], clean: &[f64], inc: &[f64], ext: &[f64]) -> (f64
     if a22 > 0.0 {
         cands.push((0.0, (b2 / a22).clamp(0.0, 1.0)));
     }
-    let q = a11 - 2.0 * a12 + a22;
-    if q > 0.0 {
-        let lam = ((b1 - b2 - a12 + a22) / q).clamp(0.0, 1.0);
+    let qq = a11 - 2.0 * a12 + a22;
+    if qq > 0.0 {
+        let lam = ((b1 - b2 - a12 + a22) / qq).clamp(0.0, 1.0);
         cands.push((lam, 1.0 - lam));
     }
     let (fi, fe) = cands
         .into_iter()
         .filter(|&(fi, fe)| fi >= 0.0 && fe >= 0.0 && fi + fe <= 1.0 + 1e-12)
-        .min_by(|x, y| rss(*x).total_cmp(&rss(*y)))
+        .min_by(|x, y| q.value(x.0, x.1).total_cmp(&q.value(y.0, y.1)))
         .expect("the origin is feasible");
-    (fi, fe, rss((fi, fe)).max(0.0))
+    (fi, fe, q.value(fi, fe).max(0.0))
+}
+
+/// The grid procedure of Klimek et al. (2018) as a replication describes
+/// it (`../shared/METHODS.md`; the 2018 paper is *PLOS ONE* 13(8):
+/// e0201882): the clean parameters and θ fixed at Kobak's reading of the
+/// data, the RSS between 1 %-binned fingerprints (the caller's `model`),
+/// f_i and f_e on a 0.01 grid (f_i + f_e ≤ 1) and α on 0, 0.1, …, 5. For
+/// each α the RSS is the exact quadratic in (f_i, f_e), so the whole grid
+/// costs 51 model evaluations. The first minimum in (α, f_i, f_e) order wins.
+fn grid_2018(model: &Model, c: &CleanParameters) -> Eval {
+    let base = Shape {
+        tau: c.turnout_mean,
+        nu: c.share_mean,
+        sd_t: c.turnout_sd.max(0.005),
+        sd_v: c.share_sd.max(0.005),
+        theta: c.theta_kobak.clamp(0.01, 1.0),
+        alpha: 0.0,
+    };
+    let best = (0..=50)
+        .into_par_iter()
+        .map(|k| {
+            let sh = Shape {
+                alpha: k as f64 / 10.0,
+                ..base
+            };
+            let comps = components(&sh, model.setting);
+            let q = RssQuadratic::new(
+                model.observed,
+                &comps.clean,
+                &comps.incremental,
+                &comps.extreme,
+            );
+            let mut best = (f64::INFINITY, 0.0, 0.0);
+            for i in 0..=100 {
+                for e in 0..=(100 - i) {
+                    let (fi, fe) = (i as f64 / 100.0, e as f64 / 100.0);
+                    let v = q.value(fi, fe);
+                    if v < best.0 {
+                        best = (v, fi, fe);
+                    }
+                }
+            }
+            (best, sh, comps)
+        })
+        .reduce_with(|a, b| if b.0 .0 < a.0 .0 { b } else { a })
+        .expect("a non-empty grid");
+    let ((_, fi, fe), sh, comps) = best;
+    let mut p = [0.0; PARAMETERS];
+    p[..6].copy_from_slice(&sh.to_array());
+    p[6] = fi;
+    p[7] = fe;
+    let mix = comps.mixture(fi, fe);
+    let value = model.distance(&mix);
+    Eval {
+        p,
+        comps,
+        mix,
+        value,
+    }
 }
 
 /// Floor of a model cell probability in the multinomial likelihood (cells
@@ -861,6 +973,12 @@ fn electorate_quantiles(electorates: &[u64]) -> Vec<f64> {
 /// Fits the model to prepared data.
 pub fn fit(d: &FitData, opts: &KlimekOptions) -> Result<KlimekFit, String> {
     opts.check()?;
+    let mut effective = opts.clone();
+    if opts.procedure == Procedure::Grid2018 {
+        effective.bins = 100;
+        effective.distance = Distance::Rss;
+    }
+    let opts = &effective;
     let n = d.turnout.len();
     if n < 100 {
         return Err(format!(
@@ -886,26 +1004,35 @@ pub fn fit(d: &FitData, opts: &KlimekOptions) -> Result<KlimekFit, String> {
             / n as f64,
     };
     let model = Model::new(&setting, &obs_p.cells, opts);
-    // Two starts (Kobak's clean reading, whose KDE modes fraud can pull,
-    // and the medians of the data), each a (θ, α) grid and Fisher scoring;
-    // the better wins (the first on a tie).
-    let with_theta = |mut sh: Shape| {
-        if let Some(t) = opts.theta {
-            sh.theta = t;
+    // Scoring: two starts (Kobak's clean reading, whose KDE modes fraud can
+    // pull, and the medians of the data), each a (θ, α) grid and Fisher
+    // scoring; the better wins (the first on a tie).
+    let (best, iterations, converged) = match opts.procedure {
+        Procedure::Grid2018 => (grid_2018(&model, &kobak), 0, true),
+        Procedure::Scoring => {
+            let with_theta = |mut sh: Shape| {
+                if let Some(t) = opts.theta {
+                    sh.theta = t;
+                }
+                sh
+            };
+            let (a, b) = rayon::join(
+                || {
+                    let s = model.grid_start(with_theta(start_shape(&kobak)), opts.theta);
+                    model.refine(s, opts.max_iterations, None)
+                },
+                || {
+                    let s = model.grid_start(with_theta(robust_start(d)), opts.theta);
+                    model.refine(s, opts.max_iterations, None)
+                },
+            );
+            if b.0.value < a.0.value {
+                b
+            } else {
+                a
+            }
         }
-        sh
     };
-    let (a, b) = rayon::join(
-        || {
-            let s = model.grid_start(with_theta(start_shape(&kobak)), opts.theta);
-            model.refine(s, opts.max_iterations, None)
-        },
-        || {
-            let s = model.grid_start(with_theta(robust_start(d)), opts.theta);
-            model.refine(s, opts.max_iterations, None)
-        },
-    );
-    let (best, iterations, converged) = if b.0.value < a.0.value { b } else { a };
 
     let implied = |ev: &Eval| {
         let c = &ev.comps;
@@ -933,7 +1060,8 @@ pub fn fit(d: &FitData, opts: &KlimekOptions) -> Result<KlimekFit, String> {
     // Bootstrap replicates, each a resample of the stations refitted by
     // Fisher scoring from the point estimate. Every replicate's first
     // Jacobian is the one at the point estimate: computed once.
-    let jacobian = (opts.bootstrap > 0).then(|| model.shape_jacobian(&best));
+    let jacobian = (opts.bootstrap > 0 && opts.procedure == Procedure::Scoring)
+        .then(|| model.shape_jacobian(&best));
     let reps: Vec<[f64; 10]> = (0..opts.bootstrap)
         .into_par_iter()
         .map(|r| {
@@ -941,15 +1069,28 @@ pub fn fit(d: &FitData, opts: &KlimekOptions) -> Result<KlimekFit, String> {
             let idx: Vec<usize> = (0..n).map(|_| g.random_range(0..n)).collect();
             let o = observed_hist(d, Some(&idx), bins).normalised();
             let model = Model::new(&setting, &o.cells, opts);
-            // The components at the point estimate do not depend on the
-            // data: only the distance is recomputed.
-            let start = Eval {
-                p: best.p,
-                comps: best.comps.clone(),
-                mix: best.mix.clone(),
-                value: model.distance(&best.mix),
+            let ev = match opts.procedure {
+                Procedure::Scoring => {
+                    // The components at the point estimate do not depend on
+                    // the data: only the distance is recomputed.
+                    let start = Eval {
+                        p: best.p,
+                        comps: best.comps.clone(),
+                        mix: best.mix.clone(),
+                        value: model.distance(&best.mix),
+                    };
+                    model
+                        .refine(start, opts.max_iterations_bootstrap, jacobian.clone())
+                        .0
+                }
+                // The whole procedure again, the clean reading included
+                // (the point estimate's when the resample has none).
+                Procedure::Grid2018 => {
+                    let t: Vec<f64> = idx.iter().map(|&i| d.turnout[i]).collect();
+                    let v: Vec<f64> = idx.iter().map(|&i| d.share[i]).collect();
+                    grid_2018(&model, &clean_parameters(&t, &v).unwrap_or(kobak))
+                }
             };
-            let (ev, _, _) = model.refine(start, opts.max_iterations_bootstrap, jacobian.clone());
             // The electorate of the resample, not of the data.
             let scale = idx.iter().map(|&i| d.electorate[i] as f64).sum::<f64>() / electorate;
             summary(&ev, scale)
