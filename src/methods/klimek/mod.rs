@@ -494,18 +494,7 @@ fn grid_2018(model: &Model, c: &CleanParameters) -> Eval {
         .reduce_with(|a, b| if b.0 .0 < a.0 .0 { b } else { a })
         .expect("a non-empty grid");
     let ((_, fi, fe), sh, comps) = best;
-    let mut p = [0.0; PARAMETERS];
-    p[..6].copy_from_slice(&sh.to_array());
-    p[6] = fi;
-    p[7] = fe;
-    let mix = comps.mixture(fi, fe);
-    let value = model.distance(&mix);
-    Eval {
-        p,
-        comps,
-        mix,
-        value,
-    }
+    model.assemble(sh, fi, fe, comps)
 }
 
 /// Floor of a model cell probability in the multinomial likelihood (cells
@@ -766,6 +755,12 @@ impl<'a> Model<'a> {
                 &comps.extreme,
             ),
         };
+        self.assemble(sh, fi, fe, comps)
+    }
+
+    /// The evaluation at a shape and fraud shares whose components are
+    /// already computed.
+    fn assemble(&self, sh: Shape, fi: f64, fe: f64, comps: Components) -> Eval {
         let mut p = [0.0; PARAMETERS];
         p[..6].copy_from_slice(&sh.to_array());
         p[6] = fi;
