@@ -45,7 +45,7 @@ pub struct AnalyzeOptions {
 /// or when the schema names wide participation columns (`[hourly] columns`).
 #[derive(Debug, Clone, Default)]
 pub struct HourlyInputs {
-    /// Long participation file (station, [date,] time, cumulative voters).
+    /// Long participation file (station, optional date, time, cumulative voters).
     pub reports: Option<PathBuf>,
     /// Announced bulletins.
     pub bulletins: Option<PathBuf>,

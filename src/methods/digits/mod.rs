@@ -120,7 +120,7 @@ pub struct DigitsOptions {
     /// Tests to run, in report order.
     pub tests: Vec<DigitTest>,
     pub eligibility: Eligibility,
-    /// Also test each region separately (levels[0]); skipped when there is one region.
+    /// Also test each region separately (`levels[0]`); skipped when there is one region.
     pub by_region: bool,
     /// Bootstrap replicates for the digit-mean interval (0: no interval).
     pub bootstrap_replicates: usize,

@@ -48,6 +48,11 @@
 //! (1992), *Int. Stat. Rev.* 60(1): 99–117 for scoring as Gauss–Newton.
 //! ∂m/∂f is exact; the shape derivatives are forward differences.
 //!
+//! The named preset [`Procedure::Grid2018`] replaces this fit with the grid
+//! procedure of Klimek et al. (2018) as a replication describes it (see
+//! `grid_2018`); it is there to compare with published fits, not because
+//! it fits better.
+//!
 //! # Uncertainty
 //! A nonparametric bootstrap over stations: each replicate resamples the
 //! stations and refits by Fisher scoring from the point estimate;
