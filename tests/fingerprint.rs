@@ -103,6 +103,10 @@ fn klimek_recovers_injected_fraud_shares() {
         let (gi, ge) = (f.incremental_fraud.estimate, f.extreme_fraud.estimate);
         eprintln!("n {n} seed {seed}: f_i {fi} -> {gi:.4}, f_e {fe} -> {ge:.4}");
         assert!(f.converged, "n {n} seed {seed}: no convergence");
+        if fi >= 0.05 {
+            // θ and α are identified and inside the box.
+            assert!(f.at_bound.is_empty(), "n {n} seed {seed}: {:?}", f.at_bound);
+        }
         (gi, ge)
     };
     for (seed, fi, fe) in [
@@ -442,6 +446,13 @@ fn russia_2011_is_flagged() {
     assert!(f.extreme_fraud.ci_low.unwrap() > 0.01);
     assert!(f.incremental_fraud.estimate > 0.3);
     assert!(f.manufactured_ballots.estimate > 5e6);
+    // θ sits at the top of its box (0.6), and the verdict says so.
+    assert_eq!(f.at_bound, ["theta"]);
+    assert!(
+        f.verdict.contains("bound of its search box"),
+        "{}",
+        f.verdict
+    );
     let x = excess::analyse(
         &e,
         &ExcessOptions {
@@ -467,6 +478,94 @@ fn russia_2011_is_flagged() {
         .find(|s| s.contestant == e.contestants[e.winner].name)
         .unwrap();
     assert_eq!(w.reading, SlopeReading::AboveOne, "{w:?}");
+}
+
+/// All eight Russian federal elections in `../shared/data/russia/`
+/// (2004–2024): each method of the family flags what the literature found
+/// in them (Kobak, Shpilkin & Pshenichnikov, AOAS 2016 and Significance
+/// 2016: integer-percentage peaks and a fingerprint that smears towards
+/// 100 % turnout and 100 % support; Shpilkin's estimates of millions of
+/// anomalous votes): the Klimek fit converges and puts more than 10 % of
+/// stations under fraud with millions of implied ballots, the excess-vote
+/// interval lies above a million votes, the integer-percentage test rejects
+/// at 1e-6, the turnout distribution is multimodal, and the winner's
+/// votes rise with turnout by more than one for one. The one exception,
+/// pinned as measured: in 2004 Putin's slope is 0.97, inside [0, 1]
+/// (`within`). The figures are in docs/methods.md.
+#[test]
+fn russian_federal_elections_are_flagged() {
+    for year in [
+        "2004", "2007", "2008", "2011", "2012", "2018", "2020", "2024",
+    ] {
+        let Some(e) = russia(year) else { return };
+        let f = klimek::analyse(
+            &e,
+            &KlimekOptions {
+                bootstrap: 4,
+                ..KlimekOptions::default()
+            },
+        )
+        .unwrap();
+        let x = excess::analyse(
+            &e,
+            &ExcessOptions {
+                bootstrap: 50,
+                regions: false,
+                ..ExcessOptions::default()
+            },
+        )
+        .unwrap();
+        let ip = escrutinio::methods::integer_percent::analyse(&e, &Default::default());
+        let t = turnout_distribution::analyse(
+            &e,
+            &TurnoutDistributionOptions {
+                bootstrap: 50,
+                dip_replicates: 200,
+                ..TurnoutDistributionOptions::default()
+            },
+        )
+        .unwrap();
+        let w = t
+            .slopes
+            .iter()
+            .find(|s| s.contestant == e.contestants[e.winner].name)
+            .unwrap();
+        eprintln!(
+            "{year}: klimek f_i {:.3} f_e {:.4} theta {:.2} converged {} ({} it) manufactured {:.2} M; excess {:.2} M [{:.2}, {:.2}]; integer p {:.1e}; dip p {:.4}; winner slope {:.3} [{:.3}, {:.3}]",
+            f.incremental_fraud.estimate,
+            f.extreme_fraud.estimate,
+            f.theta.estimate,
+            f.converged,
+            f.iterations,
+            f.manufactured_ballots.estimate / 1e6,
+            x.national.estimate / 1e6,
+            x.national.ci_low.unwrap() / 1e6,
+            x.national.ci_high.unwrap() / 1e6,
+            ip.either.p_value,
+            t.dip_test.p_value,
+            w.slope,
+            w.ci_low,
+            w.ci_high
+        );
+        assert!(f.converged, "{year}: the Klimek fit did not converge");
+        assert!(
+            f.incremental_fraud.estimate + f.extreme_fraud.estimate > 0.1,
+            "{year}: {:?} {:?}",
+            f.incremental_fraud,
+            f.extreme_fraud
+        );
+        assert!(f.manufactured_ballots.ci_low.unwrap() > 1e6, "{year}");
+        assert!(!f.verdict.contains("near zero"), "{year}: {}", f.verdict);
+        assert!(x.national.ci_low.unwrap() > 1e6, "{year}: {:?}", x.national);
+        assert!(ip.either.p_value < 1e-6, "{year}: {:?}", ip.either);
+        assert!(t.dip_test.p_value < 0.01, "{year}: {:?}", t.dip_test);
+        let want = if year == "2004" {
+            SlopeReading::Within
+        } else {
+            SlopeReading::AboveOne
+        };
+        assert_eq!(w.reading, want, "{year}: {w:?}");
+    }
 }
 
 /// The `grid_2018` preset (Klimek et al. 2018 as a replication describes
