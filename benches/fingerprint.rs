@@ -10,10 +10,12 @@
 //! - `excess_votes_1000`, `integer_percent_exact`,
 //!   `turnout_distribution_1000`: the other members alone.
 //!
-//! Measured here (2 cores), criterion medians: `klimek_point_fit` 202 ms,
-//! `family_klimek_100_replicates` 5.88 s (the target: under 10 s),
-//! `excess_votes_1000` (national + 40 regions) 2.56 s,
-//! `integer_percent_exact` 240 ms, `turnout_distribution_1000` 337 ms.
+//! Measured here (2 cores), criterion medians: `klimek_point_fit` 339 ms,
+//! `family_klimek_100_replicates` 8.33 s (the target: under 10 s),
+//! `excess_votes_1000` (national + 40 regions) 2.98 s,
+//! `integer_percent_exact` 332 ms, `turnout_distribution_1000` 508 ms
+//! (docs/methods.md: on the same day plain Fisher scoring, without the
+//! secant correction, took 274 ms and 7.54 s).
 //! Before the quadrature model (schema 1.x) the point fit alone took
 //! 16.6 s and each bootstrap replicate about 7 s.
 

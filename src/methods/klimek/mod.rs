@@ -914,14 +914,15 @@ impl<'a> Model<'a> {
             });
             secant.update(&p, &score, &info);
             let mut next = None;
+            let mut with_secant = secant.in_use;
             for attempt in 0..24 {
-                // Half the attempts with the secant correction, then (if
-                // none improved) the plain information matrix.
+                // With the model chosen (𝓘 + S or 𝓘), then, if no step of
+                // the augmented model improved, with 𝓘 alone.
                 if attempt == 12 {
-                    if secant.is_zero() {
+                    if !with_secant {
                         break;
                     }
-                    secant.s = [[0.0; PARAMETERS]; PARAMETERS];
+                    with_secant = false;
                     lambda = 1e-3;
                 }
                 let k = active.len();
@@ -930,7 +931,7 @@ impl<'a> Model<'a> {
                 for (x, &j) in active.iter().enumerate() {
                     rhs[x] = score[j];
                     for (y, &l) in active.iter().enumerate() {
-                        a[x][y] = info[j][l] + secant.s[j][l];
+                        a[x][y] = info[j][l] + if with_secant { secant.s[j][l] } else { 0.0 };
                     }
                     a[x][x] += lambda * info[j][j];
                 }
@@ -954,6 +955,23 @@ impl<'a> Model<'a> {
             let Some(e) = next else {
                 return (cur, it, true);
             };
+            // The model that predicted this step's reduction better is used
+            // for the next (NL2SOL's adaptive choice). The objective's
+            // quadratic model is scale·(uᵀs − ½ sᵀHs): scale 1 for the
+            // multinomial deviance, 2 for the RSS (𝓘 is half its
+            // Gauss–Newton Hessian).
+            let scale = match self.distance {
+                Distance::Multinomial => 1.0,
+                Distance::Rss => 2.0,
+            };
+            secant.choose(
+                &(e.p),
+                &p,
+                &score,
+                &info,
+                scale * (cur.value - e.value),
+                scale,
+            );
             let gain = cur.value - e.value;
             cur = e;
             if gain <= RELATIVE_TOLERANCE * cur.value.abs().max(1e-300) {
@@ -976,18 +994,49 @@ impl<'a> Model<'a> {
 /// (𝓘₊ + S₊)s = y, by the sized symmetric rank-two update
 /// S₊ = ρS + (w yᵀ + y wᵀ)/(yᵀs) − (wᵀs) y yᵀ/(yᵀs)², with
 /// w = y − 𝓘₊s − ρSs and ρ = min(1, |sᵀ(y − 𝓘₊s)| / |sᵀSs|). No update
-/// when yᵀs ≤ 0. A step with 𝓘 + S that fails to improve is retried with
-/// S = 0.
+/// when yᵀs ≤ 0. As in NL2SOL, each step uses whichever of 𝓘 + S and 𝓘
+/// predicted the last step's reduction better ([`Secant::choose`]; where
+/// the model fits, plain scoring keeps its fast convergence), and a step
+/// with 𝓘 + S that fails to improve is retried with 𝓘.
 #[derive(Default)]
 struct Secant {
     s: [[f64; PARAMETERS]; PARAMETERS],
     /// The previous iteration's parameters and score.
     last: Option<([f64; PARAMETERS], [f64; PARAMETERS])>,
+    /// Whether the next step uses 𝓘 + S (else 𝓘 alone).
+    in_use: bool,
 }
 
 impl Secant {
+    #[cfg(test)]
     fn is_zero(&self) -> bool {
         self.s.iter().flatten().all(|&v| v == 0.0)
+    }
+
+    /// After a step from `p0` to `p1` with score `u` and information
+    /// `info` at `p0` that reduced the objective by `actual` (in units of
+    /// `scale`·(uᵀs − ½ sᵀHs)), chooses for the next step the model,
+    /// 𝓘 + S or 𝓘, whose predicted reduction came nearer to it (Dennis,
+    /// Gay & Welsch 1981, section 5).
+    fn choose(
+        &mut self,
+        p1: &[f64; PARAMETERS],
+        p0: &[f64; PARAMETERS],
+        u: &[f64; PARAMETERS],
+        info: &[[f64; PARAMETERS]; PARAMETERS],
+        actual: f64,
+        scale: f64,
+    ) {
+        let step: [f64; PARAMETERS] = std::array::from_fn(|j| p1[j] - p0[j]);
+        let quad = |m: &[[f64; PARAMETERS]; PARAMETERS]| -> f64 {
+            (0..PARAMETERS)
+                .map(|j| step[j] * (0..PARAMETERS).map(|l| m[j][l] * step[l]).sum::<f64>())
+                .sum()
+        };
+        let linear: f64 = (0..PARAMETERS).map(|j| u[j] * step[j]).sum();
+        let plain = scale * (linear - 0.5 * quad(info));
+        let augmented = plain - scale * 0.5 * quad(&self.s);
+        self.in_use = (augmented - actual).abs() < (plain - actual).abs();
     }
 
     /// Records the current point, updating S from the last step.
@@ -1376,6 +1425,34 @@ mod tests {
         u2[0] += 1.0;
         sec.update(&p2, &u2, &info);
         assert_eq!(sec.s, before);
+    }
+
+    /// The model whose predicted reduction matches the actual one is
+    /// chosen: on a quadratic objective with Hessian 𝓘 + S the augmented
+    /// model is exact, on one with Hessian 𝓘 the plain one is.
+    #[test]
+    fn secant_choice_follows_the_better_prediction() {
+        let diagonal = |d: f64| -> [[f64; PARAMETERS]; PARAMETERS] {
+            std::array::from_fn(|j| std::array::from_fn(|l| if j == l { d } else { 0.0 }))
+        };
+        let info = diagonal(1.0);
+        let mut sec = Secant {
+            s: diagonal(0.5),
+            ..Secant::default()
+        };
+        let p0 = [0.0; PARAMETERS];
+        let p1 = [0.1; PARAMETERS];
+        let u = [1.0; PARAMETERS];
+        // uᵀs = 0.8, sᵀ𝓘s = 0.08, sᵀSs = 0.04.
+        for (scale, with_s, actual) in [
+            (1.0, true, 0.8 - 0.5 * 0.12),
+            (1.0, false, 0.8 - 0.5 * 0.08),
+            (2.0, true, 2.0 * (0.8 - 0.5 * 0.12)),
+            (2.0, false, 2.0 * (0.8 - 0.5 * 0.08)),
+        ] {
+            sec.choose(&p1, &p0, &u, &info, actual, scale);
+            assert_eq!(sec.in_use, with_s, "scale {scale}, actual {actual}");
+        }
     }
 
     #[test]
