@@ -46,7 +46,11 @@
 //! Gauss–Newton, u_j = Σ_b (p̂_b − m_b) ∂_j m_b and 𝓘_jk = Σ_b ∂_j m_b ∂_k m_b);
 //! Levenberg (1944), Marquardt (1963), *J. SIAM* 11(2): 431–441; Osborne
 //! (1992), *Int. Stat. Rev.* 60(1): 99–117 for scoring as Gauss–Newton.
-//! ∂m/∂f is exact; the shape derivatives are forward differences.
+//! ∂m/∂f is exact; the shape derivatives are forward differences. Where
+//! the model fits badly (real elections) 𝓘 is far from the objective's
+//! Hessian and scoring zig-zags; a structured secant term S (Dennis, Gay &
+//! Welsch 1981) then replaces 𝓘 by 𝓘 + S in the steps it predicts better
+//! (`Secant`).
 //!
 //! The named preset [`Procedure::Grid2018`] replaces this fit with the grid
 //! procedure of Klimek et al. (2018) as a replication describes it (see
@@ -55,7 +59,8 @@
 //!
 //! # Uncertainty
 //! A nonparametric bootstrap over stations: each replicate resamples the
-//! stations and refits by Fisher scoring from the point estimate;
+//! stations and refits by the same scoring iteration from the point
+//! estimate;
 //! percentile intervals at `ci_level`. Replicate r uses the stream
 //! (seed, r), and replicates are independent, so the result does not
 //! depend on the thread count.
@@ -822,9 +827,6 @@ impl<'a> Model<'a> {
             .expect("a non-empty grid")
     }
 
-    /// Fisher scoring with Levenberg–Marquardt damping from `start` (see
-    /// the module doc). Returns the fit, the iterations taken and whether
-    /// it converged.
     /// The columns ∂m/∂p_j of the six shape parameters at `cur` (forward
     /// differences; `None` for a fixed parameter). They depend on the
     /// parameters only, not on the observed fingerprint.
@@ -848,9 +850,9 @@ impl<'a> Model<'a> {
             .collect()
     }
 
-    /// Fisher scoring with Levenberg–Marquardt damping from `start` (see
-    /// the module doc), optionally with the shape Jacobian at `start`
-    /// already computed. Returns the fit, the iterations taken and whether
+    /// Fisher scoring with Levenberg–Marquardt damping and the secant
+    /// correction [`Secant`] from `start` (see the module doc), optionally
+    /// with the shape Jacobian at `start` already computed. Returns the fit, the iterations taken and whether
     /// it converged.
     fn refine(
         &self,
@@ -964,15 +966,8 @@ impl<'a> Model<'a> {
                 Distance::Multinomial => 1.0,
                 Distance::Rss => 2.0,
             };
-            secant.choose(
-                &(e.p),
-                &p,
-                &score,
-                &info,
-                scale * (cur.value - e.value),
-                scale,
-            );
             let gain = cur.value - e.value;
+            secant.choose(&e.p, &p, &score, &info, scale * gain, scale);
             cur = e;
             if gain <= RELATIVE_TOLERANCE * cur.value.abs().max(1e-300) {
                 return (cur, it + 1, true);
@@ -1086,8 +1081,8 @@ impl Secant {
     }
 }
 
-/// Solves a small symmetric system by Gaussian
-/// elimination with partial pivoting (`None` when singular).
+/// Solves a small symmetric system by Gaussian elimination with partial
+/// pivoting (`None` when singular).
 fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
     let n = b.len();
     for c in 0..n {
@@ -1329,7 +1324,7 @@ pub fn fit(d: &FitData, opts: &KlimekOptions) -> Result<KlimekFit, String> {
             .map(|j| format!("{} = {}", SHAPE_NAMES[j], best.p[j]))
             .collect();
         format!(
-            "{verdict} The fit stopped at a bound of its search box ({}): the model wanted to go further, so that parameter's interval is degenerate and the fraud shares are conditional on it.",
+            "{verdict} The fit stopped at a bound of its search box ({}): the model wanted to go further, so the interval of each such parameter is degenerate and the fraud shares are conditional on the bound.",
             which.join(", ")
         )
     };
