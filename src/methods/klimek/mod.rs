@@ -1308,20 +1308,20 @@ pub fn fit(d: &FitData, opts: &KlimekOptions) -> Result<KlimekFit, String> {
             (free, [0.0; PARAMETERS], [5.0; PARAMETERS])
         }
     };
-    let at_bound: Vec<&'static str> = (0..6)
+    let bounded: Vec<usize> = (0..6)
         .filter(|&j| free[j])
         .filter(|&j| {
             let span = 1e-9 * (hi[j] - lo[j]);
             best.p[j] <= lo[j] + span || best.p[j] >= hi[j] - span
         })
-        .map(|j| SHAPE_NAMES[j])
         .collect();
-    let verdict = if at_bound.is_empty() {
+    let at_bound: Vec<&'static str> = bounded.iter().map(|&j| SHAPE_NAMES[j]).collect();
+    let verdict = if bounded.is_empty() {
         verdict
     } else {
-        let which: Vec<String> = (0..6)
-            .filter(|&j| at_bound.contains(&SHAPE_NAMES[j]))
-            .map(|j| format!("{} = {}", SHAPE_NAMES[j], best.p[j]))
+        let which: Vec<String> = bounded
+            .iter()
+            .map(|&j| format!("{} = {}", SHAPE_NAMES[j], best.p[j]))
             .collect();
         format!(
             "{verdict} The fit stopped at a bound of its search box ({}): the model wanted to go further, so the interval of each such parameter is degenerate and the fraud shares are conditional on the bound.",
