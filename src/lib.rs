@@ -23,6 +23,7 @@
 pub mod analyze;
 pub mod election;
 pub mod error;
+pub mod inputs;
 pub mod io;
 pub mod methods;
 pub mod report;

@@ -44,14 +44,12 @@
 //! same for any thread count.
 
 use rand::Rng as _;
-use rand_distr::{Binomial, Distribution, Normal};
+use rand_distr::{Distribution, Normal};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::rng;
+use crate::rng::{self, binomial, Purpose};
 
-const PURPOSE_STATIONS: u64 = 1;
-const PURPOSE_REGIONS: u64 = 2;
 
 /// Report times of the simulated hourly participation (local clock).
 pub const HOURLY_TIMES: [&str; 5] = ["10:00", "12:00", "15:00", "18:00", "20:00"];
@@ -244,24 +242,13 @@ fn truncated_normal(rng: &mut rng::Rng, mean: f64, sd: f64, lo: f64, hi: f64) ->
     mean.clamp(lo, hi)
 }
 
-/// A Bin(n, p) draw (0 when n or p is 0, n when p ≥ 1).
-pub(crate) fn binomial(rng: &mut rng::Rng, n: u64, p: f64) -> u64 {
-    if n == 0 || p <= 0.0 {
-        return 0;
-    }
-    if p >= 1.0 {
-        return n;
-    }
-    Binomial::new(n, p).expect("p in (0,1)").sample(rng)
-}
-
 /// Runs the simulation.
 pub fn simulate(params: &SimParams) -> Result<Simulation, String> {
     params.check()?;
     let p = params;
     let (region_turnout, region_share): (Vec<f64>, Vec<f64>) = (0..p.regions)
         .map(|r| {
-            let mut g = rng::stream(p.seed, PURPOSE_REGIONS, r as u64);
+            let mut g = rng::stream_for(p.seed, Purpose::SimulateRegions, r as u64);
             (
                 truncated_normal(&mut g, p.turnout_mean, p.region_turnout_sd, 0.05, 0.95),
                 truncated_normal(&mut g, p.share_mean, p.region_share_sd, 0.05, 0.95),
@@ -275,7 +262,7 @@ pub fn simulate(params: &SimParams) -> Result<Simulation, String> {
     let stations = (0..p.stations)
         .into_par_iter()
         .map(|i| {
-            let mut g = rng::stream(p.seed, PURPOSE_STATIONS, i as u64);
+            let mut g = rng::stream_for(p.seed, Purpose::SimulateStations, i as u64);
             let r = i % p.regions;
             let ln = Normal::new(p.electorate_median.ln(), p.electorate_log_sd).expect("sd");
             let electorate = loop {

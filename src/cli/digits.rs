@@ -9,10 +9,12 @@
 
 use std::path::PathBuf;
 
-use super::emit;
+use super::{emit, emit_json};
 
-use escrutinio::io::{load, InvalidRows};
-use escrutinio::methods::digits::{self, DigitTest, DigitsOptions, ALL_REGIONS};
+use escrutinio::analyze::run_one;
+use escrutinio::inputs::InputFiles;
+use escrutinio::methods::digits::{DigitTest, Digits, DigitsOptions};
+use escrutinio::report::text::{self, DigitRows};
 
 /// Options of the digit tests, shared by `digits` and `analyze`.
 #[derive(Debug, Clone, clap::Args)]
@@ -38,13 +40,12 @@ pub struct DigitArgs {
 
 impl DigitArgs {
     /// The library options these arguments describe.
-    pub fn options(&self, seed: u64) -> escrutinio::Result<DigitsOptions> {
+    pub fn options(&self) -> escrutinio::Result<DigitsOptions> {
         let bad = |m: String| escrutinio::Error::Options(m);
         let mut o = DigitsOptions {
             bootstrap_replicates: self.bootstrap,
             confidence_level: self.confidence,
             by_region: !self.no_digit_regions,
-            seed,
             ..DigitsOptions::default()
         };
         if !self.tests.is_empty() {
@@ -97,89 +98,36 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> escrutinio::Result<i32> {
-    let mut opts = a.digits.options(a.seed)?;
+    let mut opts = a.digits.options()?;
     opts.by_region &= a.regions || a.json;
-    let loaded = load(&a.file, a.schema.as_deref(), InvalidRows::Exclude)?;
-    let election = loaded.election()?;
-    let f = digits::analyse(election, &opts).map_err(escrutinio::Error::Options)?;
+    let files = InputFiles {
+        stations: Some(a.file),
+        schema: a.schema,
+        ..InputFiles::default()
+    };
+    let (inputs, found) = run_one::<Digits>(&files, opts, a.seed)?;
+    let election = inputs.require_election()?;
+    let f = found.map_err(escrutinio::Error::Options)?;
     if a.json {
-        let s = serde_json::to_string_pretty(&f).expect("finding serialises");
-        emit(&format!(
-            "{}\n",
-            escrutinio::report::json::inline_scalar_arrays(&s)
-        ));
+        emit_json(&f);
         return Ok(0);
     }
-    let mut out = String::new();
-    use std::fmt::Write as _;
-    let _ = writeln!(
-        out,
-        "{}: {} stations, {} rows excluded as invalid",
+    let excluded = inputs
+        .source
+        .as_ref()
+        .map_or(0, |s| s.quality.rows_excluded_invalid);
+    emit(&format!(
+        "{}: {} stations, {} rows excluded as invalid\n{}",
         election.name,
         election.stations.len(),
-        loaded.quality.rows_excluded_invalid
-    );
-    let _ = writeln!(
-        out,
-        "{:<16} {:<28} {:<14} {:>7} {:>6} {:>10} {:>3} {:>9} {:>9} {:>8} {:>8} {:>21} {:>7} conformity",
-        "test",
-        "column",
-        "region",
-        "n",
-        "excl",
-        "X2",
-        "df",
-        "p",
-        "q",
-        "mean",
-        "expect",
-        "interval",
-        "MAD",
-    );
-    for r in f
-        .results
-        .iter()
-        .filter(|r| a.regions || r.region == ALL_REGIONS)
-        .filter(|r| a.column.as_ref().is_none_or(|c| &r.column == c))
-    {
-        let fmt = |x: Option<f64>, d: usize| x.map_or("-".to_string(), |v| format!("{v:.d$}"));
-        let p = |x| escrutinio::report::format_p_value(x, "-");
-        let [mean, exp, ci] = r.mean_cells("-");
-        let conf = r.conformity_label("");
-
-        let _ = writeln!(
-            out,
-            "{:<16} {:<28} {:<14} {:>7} {:>6} {:>10} {:>3} {:>9} {:>9} {:>8} {:>8} {:>21} {:>7} {}",
-            r.test.name(),
-            truncate(&r.column, 28),
-            truncate(&r.region, 14),
-            r.n,
-            r.n_excluded,
-            fmt(r.statistic, 2),
-            r.df,
-            p(r.p_value),
-            p(r.q_value),
-            mean,
-            exp,
-            ci,
-            fmt(r.mad, 4),
-            conf
-        );
-    }
-    let _ = writeln!(out, "\n{}", f.verdict);
-    for c in &f.caveats {
-        let _ = writeln!(out, "- {c}");
-    }
-    emit(&out);
+        excluded,
+        text::digits(
+            &f,
+            &DigitRows {
+                regions: a.regions,
+                column: a.column,
+            }
+        )
+    ));
     Ok(0)
-}
-
-fn truncate(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(n - 1).collect();
-        t.push('…');
-        t
-    }
 }

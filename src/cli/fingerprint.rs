@@ -8,15 +8,17 @@
 
 use std::path::PathBuf;
 
-use super::emit;
+use super::{emit, emit_json};
 
-use escrutinio::io::{load, InvalidRows};
-use escrutinio::methods::excess::{self, ExcessOptions};
-use escrutinio::methods::fingerprint::{self, FingerprintOptions};
-use escrutinio::methods::integer_percent::{self, IntegerPercentOptions};
+use escrutinio::analyze::Plan;
+use escrutinio::inputs::{InputFiles, Inputs};
+use escrutinio::methods::excess::ExcessOptions;
+use escrutinio::methods::fingerprint::FingerprintOptions;
+use escrutinio::methods::integer_percent::IntegerPercentOptions;
 use escrutinio::methods::klimek::{Distance, KlimekOptions, Procedure};
-use escrutinio::methods::turnout_distribution::{self, TurnoutDistributionOptions};
-use escrutinio::report::format_p_value;
+use escrutinio::methods::turnout_distribution::TurnoutDistributionOptions;
+use escrutinio::methods::Context;
+use escrutinio::report::text;
 
 /// Options of the fingerprint family, shared by `fingerprint` and `analyze`.
 #[derive(Debug, Clone, clap::Args)]
@@ -34,13 +36,13 @@ pub struct FingerprintArgs {
     #[arg(long, default_value_t = 50)]
     pub klimek_bins: usize,
     /// Distance of the Klimek fit: multinomial (binned likelihood) or rss.
-    #[arg(long, default_value = "multinomial")]
-    pub klimek_distance: String,
+    #[arg(long, default_value = "multinomial", value_parser = parse_distance)]
+    pub klimek_distance: Distance,
     /// Procedure of the Klimek fit: scoring (escrutinio's maximum likelihood
     /// over all eight parameters) or grid-2018 (Klimek et al. 2018: Kobak's
     /// clean reading and θ fixed, RSS on 1 % cells, grids over f and α).
-    #[arg(long, default_value = "scoring")]
-    pub klimek_procedure: String,
+    #[arg(long, default_value = "scoring", value_parser = parse_procedure)]
+    pub klimek_procedure: Procedure,
     /// Fix the incremental-fraud width θ instead of fitting it.
     #[arg(long)]
     pub klimek_theta: Option<f64>,
@@ -68,78 +70,60 @@ pub struct FingerprintArgs {
     pub integer_monte_carlo: usize,
 }
 
+fn parse_distance(s: &str) -> Result<Distance, String> {
+    match s {
+        "multinomial" => Ok(Distance::Multinomial),
+        "rss" => Ok(Distance::Rss),
+        d => Err(format!("unknown Klimek distance {d:?} (multinomial or rss)")),
+    }
+}
+
+fn parse_procedure(s: &str) -> Result<Procedure, String> {
+    match s {
+        "scoring" => Ok(Procedure::Scoring),
+        "grid-2018" => Ok(Procedure::Grid2018),
+        p => Err(format!("unknown Klimek procedure {p:?} (scoring or grid-2018)")),
+    }
+}
+
 impl FingerprintArgs {
-    pub fn fingerprint(&self, seed: u64) -> escrutinio::Result<FingerprintOptions> {
-        let distance = match self.klimek_distance.as_str() {
-            "multinomial" => Distance::Multinomial,
-            "rss" => Distance::Rss,
-            d => {
-                return Err(escrutinio::Error::Options(format!(
-                    "unknown Klimek distance {d:?} (multinomial or rss)"
-                )))
-            }
-        };
-        let procedure = match self.klimek_procedure.as_str() {
-            "scoring" => Procedure::Scoring,
-            "grid-2018" => Procedure::Grid2018,
-            p => {
-                return Err(escrutinio::Error::Options(format!(
-                    "unknown Klimek procedure {p:?} (scoring or grid-2018)"
-                )))
-            }
-        };
-        Ok(FingerprintOptions {
+    pub fn fingerprint(&self) -> FingerprintOptions {
+        FingerprintOptions {
             bins: self.fingerprint_bins,
             klimek: (!self.no_klimek).then(|| KlimekOptions {
-                procedure,
+                procedure: self.klimek_procedure,
                 bins: self.klimek_bins,
                 bootstrap: self.klimek_bootstrap,
                 ci_level: self.interval_level,
-                distance,
+                distance: self.klimek_distance,
                 theta: self.klimek_theta,
-                seed,
                 ..KlimekOptions::default()
             }),
             ..FingerprintOptions::default()
-        })
+        }
     }
 
-    pub fn excess(&self, seed: u64) -> ExcessOptions {
+    pub fn excess(&self) -> ExcessOptions {
         ExcessOptions {
             peak: self.excess_peak,
             bootstrap: self.excess_bootstrap,
             ci_level: self.interval_level,
-            seed,
             ..ExcessOptions::default()
         }
     }
 
-    pub fn integer_percent(&self, seed: u64) -> escrutinio::Result<IntegerPercentOptions> {
-        if !(self.integer_max_rate > 0.0 && self.integer_max_rate <= 1.0) {
-            return Err(escrutinio::Error::Options(format!(
-                "--integer-max-rate must lie in (0, 1], not {}",
-                self.integer_max_rate
-            )));
-        }
-        if !(self.integer_tolerance > 0.0 && self.integer_tolerance < 0.5) {
-            return Err(escrutinio::Error::Options(format!(
-                "--integer-tolerance must lie in (0, 0.5), not {}",
-                self.integer_tolerance
-            )));
-        }
-        Ok(IntegerPercentOptions {
+    pub fn integer_percent(&self) -> IntegerPercentOptions {
+        IntegerPercentOptions {
             min_electorate: self.integer_min_electorate,
             max_rate: self.integer_max_rate,
             tolerance: self.integer_tolerance,
             monte_carlo: self.integer_monte_carlo,
-            seed,
-        })
+        }
     }
 
-    pub fn turnout_distribution(&self, seed: u64) -> TurnoutDistributionOptions {
+    pub fn turnout_distribution(&self) -> TurnoutDistributionOptions {
         TurnoutDistributionOptions {
             ci_level: self.interval_level,
-            seed,
             ..TurnoutDistributionOptions::default()
         }
     }
@@ -164,126 +148,54 @@ pub struct Args {
 
 pub fn run(a: Args) -> escrutinio::Result<i32> {
     let o = &a.options;
-    let (fo, xo, io, to) = (
-        o.fingerprint(a.seed)?,
-        o.excess(a.seed),
-        o.integer_percent(a.seed)?,
-        o.turnout_distribution(a.seed),
-    );
-    let loaded = load(&a.file, a.schema.as_deref(), InvalidRows::Exclude)?;
-    let e = loaded.election()?;
-    let bad = escrutinio::Error::Options;
-    let f = fingerprint::analyse(e, &fo).map_err(bad)?;
-    let x = excess::analyse(e, &xo).map_err(bad)?;
-    let ip = integer_percent::analyse(e, &io);
-    let td = turnout_distribution::analyse(e, &to).map_err(bad)?;
-    use std::fmt::Write as _;
-    let mut out = String::new();
+    let plan = Plan {
+        fingerprint: Some(o.fingerprint()),
+        excess_votes: Some(o.excess()),
+        integer_percent: Some(o.integer_percent()),
+        turnout_distribution: Some(o.turnout_distribution()),
+        ..Plan::none()
+    }
+    .check()?;
+    let inputs = Inputs::load(&InputFiles {
+        stations: Some(a.file),
+        schema: a.schema,
+        ..InputFiles::default()
+    })?;
+    let e = inputs.require_election()?;
+    let outcome = plan.run(&inputs, &Context::new(a.seed));
+    // The four sections, or the first reason one could not run.
+    if let Some(s) = outcome.skipped.iter().find(|s| s.method != "fingerprint.klimek") {
+        return Err(escrutinio::Error::Options(s.reason.clone()));
+    }
+    let f = outcome.findings;
+    let (Some(fp), Some(x), Some(ip), Some(td)) = (
+        &f.fingerprint,
+        &f.excess_votes,
+        &f.integer_percent,
+        &f.turnout_distribution,
+    ) else {
+        return Err(escrutinio::Error::Options(
+            "a fingerprint family neither ran nor reported why".into(),
+        ));
+    };
     if a.json {
-        let v = serde_json::json!({
-            "fingerprint": f,
+        emit_json(&serde_json::json!({
+            "fingerprint": fp,
             "excess_votes": x,
             "integer_percent": ip,
             "turnout_distribution": td,
-        });
-        let s = serde_json::to_string_pretty(&v).expect("findings serialise");
-        out.push_str(&escrutinio::report::json::inline_scalar_arrays(&s));
-        out.push('\n');
-        emit(&out);
+        }));
         return Ok(0);
     }
-    let _ = writeln!(
-        out,
-        "{}: {} stations, winner {}",
+    emit(&format!(
+        "{}: {} stations, winner {}\n{}{}{}{}",
         e.name,
         e.len(),
-        e.contestants[e.winner].name
-    );
-    if let Some(k) = &f.klimek {
-        let _ = writeln!(
-            out,
-            "\nKlimek fit ({} stations, {} excluded, {} bootstrap replicates):",
-            k.stations, k.excluded, k.bootstrap_replicates
-        );
-        let _ = writeln!(
-            out,
-            "  incremental fraud f_i  {}",
-            k.incremental_fraud.display(4)
-        );
-        let _ = writeln!(
-            out,
-            "  extreme fraud f_e      {}",
-            k.extreme_fraud.display(4)
-        );
-        let _ = writeln!(
-            out,
-            "  theta, alpha           {}, {}",
-            k.theta.display(3),
-            k.alpha.display(2)
-        );
-        let _ = writeln!(
-            out,
-            "  clean turnout, share   {}, {}",
-            k.turnout_mean.display(3),
-            k.share_mean.display(3)
-        );
-        let _ = writeln!(
-            out,
-            "  manufactured ballots   {}",
-            k.manufactured_ballots.display(0)
-        );
-        let _ = writeln!(out, "  {}", k.verdict);
-    }
-    let n = &x.national;
-    let _ = writeln!(
-        out,
-        "\nExcess votes (clean peak {:.0} %, clean share {:.3}): {:.0} [{}, {}]; stuffing {:.0}, switching {:.0}\n  {}",
-        100.0 * n.peak_turnout,
-        n.clean_share,
-        n.estimate,
-        n.ci_low.map_or("-".into(), |v| format!("{v:.0}")),
-        n.ci_high.map_or("-".into(), |v| format!("{v:.0}")),
-        n.stuffing,
-        n.switching,
-        x.verdict
-    );
-    let _ = writeln!(
-        out,
-        "\nInteger percentages ({} stations kept, {} excluded):",
-        ip.stations, ip.excluded
-    );
-    for (name, c) in [
-        ("turnout", &ip.turnout),
-        ("leader", &ip.leader),
-        ("either", &ip.either),
-    ] {
-        let _ = writeln!(
-            out,
-            "  {name:<8} observed {:>7} expected {:>9.1} sd {:>6.1} excess {:>8.1} p {}",
-            c.observed,
-            c.expected,
-            c.sd,
-            c.excess,
-            format_p_value(Some(c.p_value), "-")
-        );
-    }
-    let _ = writeln!(out, "  {}", ip.verdict);
-    let _ = writeln!(
-        out,
-        "\nTurnout distribution: skewness {:.3}, kurtosis {:.3}, dip {:.4} (p {}), corr(turnout, winner share) {:.3}",
-        td.skewness.estimate,
-        td.kurtosis.estimate,
-        td.dip_test.dip,
-        format_p_value(Some(td.dip_test.p_value), "-"),
-        td.turnout_share_correlation.estimate
-    );
-    for s in &td.slopes {
-        let _ = writeln!(
-            out,
-            "  votes/electorate on turnout: {:<28} slope {:>7.3} [{:.3}, {:.3}] {:?}",
-            s.contestant, s.slope, s.ci_low, s.ci_high, s.reading
-        );
-    }
-    emit(&out);
+        e.contestants[e.winner].name,
+        text::klimek(fp),
+        text::excess_votes(x),
+        text::integer_percent(ip),
+        text::turnout_distribution(td)
+    ));
     Ok(0)
 }

@@ -40,6 +40,34 @@ fn emit(s: &str) {
     let _ = std::io::stdout().lock().write_all(s.as_bytes());
 }
 
+/// Writes a finding as pretty JSON (arrays of scalars on one line), as in
+/// `report.json`.
+fn emit_json(v: &impl serde::Serialize) {
+    let s = serde_json::to_string_pretty(v).expect("findings serialise");
+    emit(&format!(
+        "{}\n",
+        escrutinio::report::json::inline_scalar_arrays(&s)
+    ));
+}
+
+/// What to do with invalid rows (`--invalid-rows`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum InvalidRowsArg {
+    /// Exclude them from the analysis, count and list them (default).
+    Exclude,
+    /// Stop with an error at the first invalid row.
+    Fail,
+}
+
+impl From<InvalidRowsArg> for escrutinio::io::InvalidRows {
+    fn from(a: InvalidRowsArg) -> Self {
+        match a {
+            InvalidRowsArg::Exclude => escrutinio::io::InvalidRows::Exclude,
+            InvalidRowsArg::Fail => escrutinio::io::InvalidRows::Fail,
+        }
+    }
+}
+
 pub fn run(cli: Cli) -> escrutinio::Result<i32> {
     match cli.command {
         Command::Validate(a) => validate::run(a),

@@ -126,7 +126,7 @@ pub fn load_bulletins(path: &Path, cols: &BulletinColumns) -> Result<Vec<Bulleti
             path,
             format!(
                 "{}, column {:?}: {msg} ({:?})",
-                super::hourly::row_at(&table, r),
+                table.row_label(r),
                 table.columns[col],
                 table.cell_text(col, r)
             ),

@@ -163,14 +163,6 @@ pub fn resolve_hours(
     Hours::parse(o, c)
 }
 
-/// `row N (line L)`, or `row N` for Parquet input (no lines).
-pub(crate) fn row_at(table: &RawTable, r: usize) -> String {
-    match table.line_of_row(r) {
-        Some(l) => format!("row {} (line {l})", r + 1),
-        None => format!("row {}", r + 1),
-    }
-}
-
 /// The voting days among dated counts (`day -> reports or ballots`): the
 /// days holding at least 0.1 % of the total within the window of
 /// [`MAX_VOTING_DAYS`]` + 1` consecutive days that holds the most (earliest on
@@ -393,7 +385,7 @@ pub fn load_long(
                         format!(
                             "{}, column {time_name:?}: some reports have a date and \
                              others do not (row {} {}); give every report a date, or none",
-                            row_at(&table, r),
+                            table.row_label(r),
                             first + 1,
                             if d { "has one" } else { "has none" }
                         ),
@@ -455,9 +447,10 @@ pub fn load_long(
 }
 
 /// Reads the wide participation columns of the station file (schema
-/// `[hourly] columns`), row by row for the stations of `election`.
+/// `[hourly] columns`), row by row for the stations of `election`, from the
+/// table the stations were loaded from (the file is not read again).
 pub fn load_wide(
-    path: &Path,
+    table: &RawTable,
     schema: &Schema,
     election: &Election,
     hours: Hours,
@@ -469,7 +462,7 @@ pub fn load_wide(
             "the schema's [hourly] section names no participation columns".into(),
         ));
     }
-    let table = RawTable::read(path, schema.delimiter_byte()?)?;
+    let path = table.path.as_path();
     let schema_path = schema
         .path
         .clone()
@@ -877,23 +870,6 @@ pub fn from_logs(
         Vec::new(),
         &|_| None,
     )
-}
-
-/// Loads participation reports for `election`: the long file at `path`, or,
-/// when `path` is `None`, the wide columns that the schema's `[hourly]`
-/// section names in the station file `station_file`.
-pub fn load_participation(
-    path: Option<&Path>,
-    station_file: &Path,
-    schema: &Schema,
-    election: &Election,
-    hours: Hours,
-    policy: InvalidRows,
-) -> Result<Participation> {
-    match path {
-        Some(p) => load_long(p, schema, election, hours, policy),
-        None => load_wide(station_file, schema, election, hours, policy),
-    }
 }
 
 #[cfg(test)]

@@ -72,6 +72,17 @@ pub fn load(path: &Path, schema_path: Option<&Path>, policy: InvalidRows) -> Res
 /// Loads a station-results file through an already parsed [`Schema`] (its
 /// `path`, when set, is recorded with the file's hash).
 pub fn load_with_schema(path: &Path, schema: &Schema, policy: InvalidRows) -> Result<Loaded> {
+    load_with_table(path, schema, policy).map(|(loaded, _)| loaded)
+}
+
+/// As [`load_with_schema`], also returning the raw table, so that other
+/// columns of the same file (wide participation columns) are read without
+/// a second pass over the file.
+pub fn load_with_table(
+    path: &Path,
+    schema: &Schema,
+    policy: InvalidRows,
+) -> Result<(Loaded, RawTable)> {
     let table = RawTable::read(path, schema.delimiter_byte()?)?;
     let resolved = schema.resolve(&table)?;
     let schema_path = schema.path.as_deref();
@@ -97,12 +108,13 @@ pub fn load_with_schema(path: &Path, schema: &Schema, policy: InvalidRows) -> Re
     } else {
         Some(Election::new(parts).map_err(|m| Error::input(path, m))?)
     };
-    Ok(Loaded {
+    let loaded = Loaded {
         input: table.info.clone(),
         schema: schema_info,
         quality,
         election,
-    })
+    };
+    Ok((loaded, table))
 }
 
 type Cells = std::sync::Arc<super::table::CountCells>;

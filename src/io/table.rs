@@ -62,6 +62,15 @@ pub struct RawTable {
 pub type CountCells = Vec<std::result::Result<u64, CellError>>;
 
 impl RawTable {
+    /// `row N (line L)`, or `row N` for Parquet input (no lines), of the
+    /// 0-based data row `r`.
+    pub fn row_label(&self, r: usize) -> String {
+        match self.line_of_row(r) {
+            Some(l) => format!("row {} (line {l})", r + 1),
+            None => format!("row {}", r + 1),
+        }
+    }
+
     /// Reads a CSV (optionally gzip) or Parquet file. Parquet is recognised by
     /// its magic bytes `PAR1`, whatever the extension.
     pub fn read(path: &Path, delimiter: Option<u8>) -> Result<RawTable> {

@@ -20,7 +20,7 @@ use serde::Serialize;
 use super::cell::CellError;
 
 /// What to do with invalid rows.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum InvalidRows {
     /// Exclude them from the analysis, count and list them (default).

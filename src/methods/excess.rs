@@ -38,10 +38,13 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::election::Election;
-use crate::rng;
+use crate::inputs::Inputs;
+use crate::methods::family::{
+    Checked, ColumnValues, Context, Family, OptionsError, Recorded, Skip, StationColumn,
+};
+use crate::rng::Purpose;
 use crate::stats::bootstrap::Estimate;
 
-const PURPOSE_BOOTSTRAP: u64 = 41;
 
 /// Options.
 #[derive(Debug, Clone, Serialize)]
@@ -52,7 +55,6 @@ pub struct ExcessOptions {
     pub peak: Option<f64>,
     pub bootstrap: usize,
     pub ci_level: f64,
-    pub seed: u64,
     /// Also estimate per region (regions with at least `min_region_stations`).
     pub regions: bool,
     pub min_region_stations: usize,
@@ -65,7 +67,6 @@ impl Default for ExcessOptions {
             peak: None,
             bootstrap: 1000,
             ci_level: 0.95,
-            seed: 1,
             regions: true,
             min_region_stations: 50,
         }
@@ -138,7 +139,7 @@ pub struct ExcessEstimate {
 /// The finding: national and per region.
 #[derive(Debug, Clone, Serialize)]
 pub struct ExcessFinding {
-    pub options: ExcessOptions,
+    pub options: Recorded<ExcessOptions>,
     pub winner: String,
     #[serde(flatten)]
     pub national: ExcessEstimate,
@@ -279,6 +280,7 @@ fn estimate(
     excluded: usize,
     opts: &ExcessOptions,
     stream: u64,
+    ctx: &Context,
 ) -> Option<ExcessEstimate> {
     let fixed = opts.peak.map(|p| bin(p / 100.0, opts.bin_width));
     let point = estimate_one(rows, opts, fixed)?;
@@ -286,7 +288,7 @@ fn estimate(
     let reps: Vec<(f64, f64)> = (0..opts.bootstrap)
         .into_par_iter()
         .filter_map(|r| {
-            let mut g = rng::stream(opts.seed, PURPOSE_BOOTSTRAP, (stream << 32) | r as u64);
+            let mut g = ctx.stream(Purpose::ExcessBootstrap, (stream << 32) | r as u64);
             let sample: Vec<Row> = (0..n).map(|_| rows[g.random_range(0..n)]).collect();
             estimate_one(&sample, opts, fixed).map(|p| (p.excess, p.peak_turnout))
         })
@@ -332,10 +334,13 @@ fn estimate(
 }
 
 /// Runs the estimate nationally and per region.
-pub fn analyse(e: &Election, opts: &ExcessOptions) -> Result<ExcessFinding, String> {
-    opts.check()?;
+pub fn analyse(
+    e: &Election,
+    opts: &Checked<ExcessOptions>,
+    ctx: &Context,
+) -> Result<ExcessFinding, String> {
     let (all, excluded) = rows(e, |_| true);
-    let national = estimate(&all, excluded, opts, 0).ok_or(
+    let national = estimate(&all, excluded, opts, 0, ctx).ok_or(
         "the excess-vote estimate is undefined: no stations with turnout and valid votes, or the winner has every vote",
     )?;
     let level = e.regions();
@@ -346,7 +351,7 @@ pub fn analyse(e: &Election, opts: &ExcessOptions) -> Result<ExcessFinding, Stri
                 if rs.len() < opts.min_region_stations {
                     return None;
                 }
-                estimate(&rs, ex, opts, r as u64 + 1).map(|estimate| RegionExcess {
+                estimate(&rs, ex, opts, r as u64 + 1, ctx).map(|estimate| RegionExcess {
                     region: level.labels[r].clone(),
                     estimate,
                 })
@@ -376,11 +381,42 @@ pub fn analyse(e: &Election, opts: &ExcessOptions) -> Result<ExcessFinding, Stri
     };
     Ok(ExcessFinding {
         verdict,
-        options: opts.clone(),
+        options: Recorded::new(&**opts, ctx),
         winner: e.contestants[e.winner].name.clone(),
         national,
         regions,
     })
+}
+
+/// Shpilkin-style excess votes as a family (see [`crate::methods::Family`]).
+pub struct ExcessVotes;
+
+impl Family for ExcessVotes {
+    const NAME: &'static str = "excess_votes";
+    type Options = ExcessOptions;
+    type Finding = ExcessFinding;
+
+    fn check(options: &ExcessOptions) -> Result<(), OptionsError> {
+        OptionsError::lift(Self::NAME, options.check())
+    }
+
+    fn run(
+        inputs: &Inputs,
+        options: &Checked<ExcessOptions>,
+        ctx: &Context,
+    ) -> Result<ExcessFinding, Skip> {
+        let e = inputs.election().ok_or_else(|| Skip::new("no station table"))?;
+        analyse(e, options, ctx).map_err(Skip::from)
+    }
+
+    fn station_columns(inputs: &Inputs, finding: &ExcessFinding) -> Vec<StationColumn> {
+        inputs.election().map_or_else(Vec::new, |e| {
+            vec![StationColumn {
+                name: "excess_votes",
+                values: ColumnValues::Float(per_station(e, finding)),
+            }]
+        })
+    }
 }
 
 /// Per-station excess votes under the national estimate (winner − others ·

@@ -13,6 +13,10 @@ use serde::Serialize;
 
 use super::klimek::{self, KlimekFit, KlimekOptions};
 use crate::election::Election;
+use crate::inputs::Inputs;
+use crate::methods::family::{
+    Checked, ColumnValues, Context, Family, OptionsError, Skip, StationColumn,
+};
 use crate::stats::histogram::{Histogram2d, SparseHistogram};
 
 /// Options.
@@ -59,10 +63,34 @@ pub struct RegionFingerprint {
     pub by_stations: SparseHistogram,
 }
 
+impl FingerprintOptions {
+    /// Checks every option's domain (the Klimek fit's too).
+    pub fn check(&self) -> Result<(), String> {
+        for (what, b) in [("bins", self.bins), ("region bins", self.region_bins)] {
+            if !(2..=1000).contains(&b) {
+                return Err(format!("fingerprint {what} must lie in [2, 1000], not {b}"));
+            }
+        }
+        match &self.klimek {
+            Some(k) => k.check(),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The options a fingerprint finding ran with (the Klimek fit's with the
+/// seed of its bootstrap).
+#[derive(Debug, Clone, Serialize)]
+pub struct FingerprintRecord {
+    pub bins: usize,
+    pub region_bins: usize,
+    pub klimek: Option<KlimekOptions>,
+}
+
 /// The finding.
 #[derive(Debug, Clone, Serialize)]
 pub struct FingerprintFinding {
-    pub options: FingerprintOptions,
+    pub options: FingerprintRecord,
     pub contestants: Vec<ContestantFingerprint>,
     pub regions: Vec<RegionFingerprint>,
     pub klimek: Option<KlimekFit>,
@@ -92,13 +120,62 @@ fn fingerprint(
     (hs, hv, kept, excluded)
 }
 
-/// Builds the fingerprints and fits the model.
-pub fn analyse(e: &Election, opts: &FingerprintOptions) -> Result<FingerprintFinding, String> {
-    for (what, b) in [("bins", opts.bins), ("region bins", opts.region_bins)] {
-        if !(2..=1000).contains(&b) {
-            return Err(format!("fingerprint {what} must lie in [2, 1000], not {b}"));
-        }
+/// The fingerprints and the Klimek fit as a family (see
+/// [`crate::methods::Family`]).
+pub struct Fingerprint;
+
+impl Family for Fingerprint {
+    const NAME: &'static str = "fingerprint";
+    type Options = FingerprintOptions;
+    type Finding = FingerprintFinding;
+
+    fn check(options: &FingerprintOptions) -> Result<(), OptionsError> {
+        OptionsError::lift(Self::NAME, options.check())
     }
+
+    fn run(
+        inputs: &Inputs,
+        options: &Checked<FingerprintOptions>,
+        ctx: &Context,
+    ) -> Result<FingerprintFinding, Skip> {
+        let e = inputs.election().ok_or_else(|| Skip::new("no station table"))?;
+        Ok(analyse(e, options, ctx))
+    }
+
+    fn partial_skips(finding: &FingerprintFinding) -> Vec<(&'static str, String)> {
+        finding
+            .klimek_skipped
+            .iter()
+            .map(|r| ("fingerprint.klimek", r.clone()))
+            .collect()
+    }
+
+    fn station_columns(inputs: &Inputs, finding: &FingerprintFinding) -> Vec<StationColumn> {
+        let (Some(e), Some(k)) = (inputs.election(), finding.klimek.as_ref()) else {
+            return Vec::new();
+        };
+        let post: Vec<Option<(f64, f64)>> = (0..e.len())
+            .map(|i| k.posterior(e.turnout[i], k.options.share_base.winner_share(e, i)))
+            .collect();
+        vec![
+            StationColumn {
+                name: "klimek_p_incremental",
+                values: ColumnValues::Float(post.iter().map(|p| p.map(|p| p.0)).collect()),
+            },
+            StationColumn {
+                name: "klimek_p_extreme",
+                values: ColumnValues::Float(post.iter().map(|p| p.map(|p| p.1)).collect()),
+            },
+        ]
+    }
+}
+
+/// Builds the fingerprints and fits the model.
+pub fn analyse(
+    e: &Election,
+    opts: &Checked<FingerprintOptions>,
+    ctx: &Context,
+) -> FingerprintFinding {
     let contestants = (0..e.contestants.len())
         .map(|c| {
             let (hs, hv, stations, excluded) = fingerprint(e, c, opts.bins, |_| true);
@@ -132,20 +209,31 @@ pub fn analyse(e: &Election, opts: &FingerprintOptions) -> Result<FingerprintFin
     // Bad options are errors; data the model cannot be fitted to are a
     // recorded skip, so that the rest of the analysis still runs.
     let (klimek, klimek_skipped) = match &opts.klimek {
-        Some(k) => {
-            k.check()?;
-            match klimek::analyse(e, k) {
-                Ok(f) => (Some(f), None),
-                Err(m) => (None, Some(m)),
-            }
-        }
+        // TODO(klimek split): pass ctx once the fit takes it.
+        Some(k) => match klimek::analyse(
+            e,
+            &KlimekOptions {
+                seed: ctx.seed(),
+                ..k.clone()
+            },
+        ) {
+            Ok(f) => (Some(f), None),
+            Err(m) => (None, Some(m)),
+        },
         None => (None, None),
     };
-    Ok(FingerprintFinding {
-        options: opts.clone(),
+    FingerprintFinding {
+        options: FingerprintRecord {
+            bins: opts.bins,
+            region_bins: opts.region_bins,
+            klimek: opts.klimek.as_ref().map(|k| KlimekOptions {
+                seed: ctx.seed(),
+                ..k.clone()
+            }),
+        },
         contestants,
         regions,
         klimek,
         klimek_skipped,
-    })
+    }
 }

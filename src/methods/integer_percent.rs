@@ -36,7 +36,11 @@ use serde::Serialize;
 use statrs::function::gamma::ln_gamma;
 
 use crate::election::Election;
-use crate::simulate::binomial;
+use crate::inputs::Inputs;
+use crate::methods::family::{
+    Checked, ColumnValues, Context, Family, OptionsError, Recorded, Skip, StationColumn,
+};
+use crate::rng::{binomial, Purpose};
 use crate::stats::gof::normal_upper_p_value;
 
 /// Inclusion rules (defaults: the paper's).
@@ -51,7 +55,6 @@ pub struct IntegerPercentOptions {
     /// Replicates of the paper's Monte Carlo null, for parity with the
     /// published analysis (0: exact null only; the paper used 1,000).
     pub monte_carlo: usize,
-    pub seed: u64,
 }
 
 impl Default for IntegerPercentOptions {
@@ -61,8 +64,65 @@ impl Default for IntegerPercentOptions {
             max_rate: 0.99,
             tolerance: 0.05,
             monte_carlo: 0,
-            seed: 1,
         }
+    }
+}
+
+impl IntegerPercentOptions {
+    /// Checks every option's domain.
+    pub fn check(&self) -> Result<(), String> {
+        if !(self.max_rate > 0.0 && self.max_rate <= 1.0) {
+            return Err(format!(
+                "--integer-max-rate must lie in (0, 1], not {}",
+                self.max_rate
+            ));
+        }
+        if !(self.tolerance > 0.0 && self.tolerance < 0.5) {
+            return Err(format!(
+                "--integer-tolerance must lie in (0, 0.5), not {}",
+                self.tolerance
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The integer-percentage test as a family (see [`crate::methods::Family`]).
+pub struct IntegerPercent;
+
+impl Family for IntegerPercent {
+    const NAME: &'static str = "integer_percent";
+    type Options = IntegerPercentOptions;
+    type Finding = IntegerPercentFinding;
+
+    fn check(options: &IntegerPercentOptions) -> Result<(), OptionsError> {
+        OptionsError::lift(Self::NAME, options.check())
+    }
+
+    fn run(
+        inputs: &Inputs,
+        options: &Checked<IntegerPercentOptions>,
+        ctx: &Context,
+    ) -> Result<IntegerPercentFinding, Skip> {
+        let e = inputs.election().ok_or_else(|| Skip::new("no station table"))?;
+        Ok(analyse(e, options, ctx))
+    }
+
+    fn station_columns(inputs: &Inputs, finding: &IntegerPercentFinding) -> Vec<StationColumn> {
+        let Some(e) = inputs.election() else {
+            return Vec::new();
+        };
+        let flags = per_station(e, &finding.options);
+        vec![
+            StationColumn {
+                name: "integer_turnout",
+                values: ColumnValues::Bool(flags.iter().map(|f| f.map(|f| f.0)).collect()),
+            },
+            StationColumn {
+                name: "integer_leader",
+                values: ColumnValues::Bool(flags.iter().map(|f| f.map(|f| f.1)).collect()),
+            },
+        ]
     }
 }
 
@@ -83,7 +143,7 @@ pub struct IntegerCount {
 /// The integer-percentage finding.
 #[derive(Debug, Clone, Serialize)]
 pub struct IntegerPercentFinding {
-    pub options: IntegerPercentOptions,
+    pub options: Recorded<IntegerPercentOptions>,
     /// Stations kept by the inclusion rules.
     pub stations: usize,
     /// Stations excluded by them.
@@ -248,7 +308,11 @@ impl Unit {
 }
 
 /// Counts integer turnouts and leader's results and their exact null.
-pub fn analyse(e: &Election, opts: &IntegerPercentOptions) -> IntegerPercentFinding {
+pub fn analyse(
+    e: &Election,
+    opts: &Checked<IntegerPercentOptions>,
+    ctx: &Context,
+) -> IntegerPercentFinding {
     let n = e.stations.len();
     let tol = opts.tolerance;
     let units: Vec<Unit> = (0..n).filter_map(|i| Unit::of(e, i, opts)).collect();
@@ -269,7 +333,7 @@ pub fn analyse(e: &Election, opts: &IntegerPercentOptions) -> IntegerPercentFind
     let obs_l = rows.iter().filter(|r| r.1).count() as u64;
     let obs_e = rows.iter().filter(|r| r.0 || r.1).count() as u64;
     let monte_carlo =
-        (opts.monte_carlo > 0).then(|| monte_carlo_null(&units, opts, [obs_t, obs_l, obs_e]));
+        (opts.monte_carlo > 0).then(|| monte_carlo_null(&units, opts, [obs_t, obs_l, obs_e], ctx));
     let (mut th, mut lh) = (vec![0u64; 1000], vec![0u64; 1000]);
     for u in &units {
         th[((1000.0 * u.turnout()) as usize).min(999)] += 1;
@@ -288,7 +352,7 @@ pub fn analyse(e: &Election, opts: &IntegerPercentOptions) -> IntegerPercentFind
         )
     };
     IntegerPercentFinding {
-        options: *opts,
+        options: Recorded::new(&**opts, ctx),
         stations: units.len(),
         excluded: n - units.len(),
         turnout: count(obs_t, rows.iter().map(|r| r.2)),
@@ -308,11 +372,12 @@ fn monte_carlo_null(
     units: &[Unit],
     opts: &IntegerPercentOptions,
     observed: [u64; 3],
+    ctx: &Context,
 ) -> MonteCarloNull {
     let counts: Vec<[f64; 3]> = (0..opts.monte_carlo)
         .into_par_iter()
         .map(|r| {
-            let mut g = crate::rng::stream(opts.seed, 61, r as u64);
+            let mut g = ctx.stream(Purpose::IntegerPercentMonteCarlo, r as u64);
             let mut c = [0.0; 3];
             for u in units {
                 let issued = binomial(&mut g, u.electorate, u.turnout());

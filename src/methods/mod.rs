@@ -1,9 +1,12 @@
-//! Analysis methods. Each family is one module with an entry point that takes
-//! an [`crate::Election`] and options and returns a serde finding; methods
-//! never read files and never draw.
+//! Analysis methods. Each family is one module (or folder) implementing
+//! [`Family`]: options checked in the library, a serde finding, and
+//! `run(&Inputs, &Checked<Options>, &Context) -> Result<Finding, Skip>`.
+//! Methods never read files and never draw. The registry of families that
+//! `analyze` runs is [`crate::analyze::Plan`].
 
 pub mod digits;
 pub mod excess;
+pub mod family;
 pub mod fingerprint;
 pub mod hourly;
 pub mod integer_percent;
@@ -11,3 +14,5 @@ pub mod klimek;
 pub mod machine_logs;
 pub mod summary;
 pub mod turnout_distribution;
+
+pub use family::{Checked, ColumnValues, Context, Family, OptionsError, Recorded, Skip, StationColumn};

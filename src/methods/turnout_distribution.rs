@@ -34,13 +34,13 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::election::Election;
-use crate::rng;
+use crate::inputs::Inputs;
+use crate::methods::family::{Checked, Context, Family, OptionsError, Recorded, Skip};
+use crate::rng::Purpose;
 use crate::stats::bootstrap::{quantile_sorted, Estimate};
 use crate::stats::dip::{dip_null_distribution, dip_statistic};
 use crate::stats::gof::{normal_quantile, normal_two_sided_p_value};
 
-const PURPOSE_MOMENTS: u64 = 51;
-const PURPOSE_DIP: u64 = 52;
 
 /// Options.
 #[derive(Debug, Clone, Serialize)]
@@ -49,7 +49,6 @@ pub struct TurnoutDistributionOptions {
     pub ci_level: f64,
     /// Replicates of the simulated dip null.
     pub dip_replicates: usize,
-    pub seed: u64,
     /// Regions with fewer stations get no regression.
     pub min_region_stations: usize,
 }
@@ -60,13 +59,36 @@ impl Default for TurnoutDistributionOptions {
             bootstrap: 1000,
             ci_level: 0.95,
             dip_replicates: 1000,
-            seed: 1,
             min_region_stations: 30,
         }
     }
 }
 
+/// The turnout distribution and vote–turnout regressions as a family (see
+/// [`crate::methods::Family`]).
+pub struct TurnoutDistribution;
+
+impl Family for TurnoutDistribution {
+    const NAME: &'static str = "turnout_distribution";
+    type Options = TurnoutDistributionOptions;
+    type Finding = TurnoutDistributionFinding;
+
+    fn check(options: &TurnoutDistributionOptions) -> Result<(), OptionsError> {
+        OptionsError::lift(Self::NAME, options.check())
+    }
+
+    fn run(
+        inputs: &Inputs,
+        options: &Checked<TurnoutDistributionOptions>,
+        ctx: &Context,
+    ) -> Result<TurnoutDistributionFinding, Skip> {
+        let e = inputs.election().ok_or_else(|| Skip::new("no station table"))?;
+        analyse(e, options, ctx).map_err(Skip::from)
+    }
+}
+
 impl TurnoutDistributionOptions {
+    /// Checks every option's domain.
     pub fn check(&self) -> Result<(), String> {
         if !(self.ci_level > 0.0 && self.ci_level < 1.0) {
             return Err(format!(
@@ -126,7 +148,7 @@ pub struct RegionSlopes {
 /// The finding.
 #[derive(Debug, Clone, Serialize)]
 pub struct TurnoutDistributionFinding {
-    pub options: TurnoutDistributionOptions,
+    pub options: Recorded<TurnoutDistributionOptions>,
     pub stations: usize,
     /// Stations without a turnout, or above 100 % (left out).
     pub excluded: usize,
@@ -251,14 +273,9 @@ fn slopes(e: &Election, idx: &[usize], z: f64) -> Vec<Slope> {
 /// Runs the analysis.
 pub fn analyse(
     e: &Election,
-    opts: &TurnoutDistributionOptions,
+    opts: &Checked<TurnoutDistributionOptions>,
+    ctx: &Context,
 ) -> Result<TurnoutDistributionFinding, String> {
-    if !(opts.ci_level > 0.0 && opts.ci_level < 1.0) {
-        return Err(format!(
-            "ci level must lie in (0, 1), not {}",
-            opts.ci_level
-        ));
-    }
     let idx: Vec<usize> = (0..e.len())
         .filter(|&i| (0.0..=1.0).contains(&e.turnout[i]))
         .collect();
@@ -278,7 +295,7 @@ pub fn analyse(
     let reps: Vec<(f64, f64)> = (0..opts.bootstrap)
         .into_par_iter()
         .map(|r| {
-            let mut g = rng::stream(opts.seed, PURPOSE_MOMENTS, r as u64);
+            let mut g = ctx.stream(Purpose::TurnoutMoments, r as u64);
             let s: Vec<f64> = (0..n).map(|_| t[g.random_range(0..n)]).collect();
             skewness_kurtosis(&s)
         })
@@ -295,9 +312,7 @@ pub fn analyse(
     let dip = dip_statistic(&sorted);
     let null_n = n.min(2000);
     let scale = (null_n as f64 / nf).sqrt();
-    let null: Vec<f64> = dip_null_distribution(null_n, opts.dip_replicates, {
-        rng::splitmix64(opts.seed ^ PURPOSE_DIP)
-    })
+    let null: Vec<f64> = dip_null_distribution(null_n, opts.dip_replicates, ctx.seed())
     .into_iter()
     .map(|d| d * scale)
     .collect();
@@ -348,7 +363,7 @@ pub fn analyse(
         Vec::new()
     };
     Ok(TurnoutDistributionFinding {
-        options: opts.clone(),
+        options: Recorded::new(&**opts, ctx),
         stations: n,
         excluded: e.len() - n,
         mean,

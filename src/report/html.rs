@@ -76,10 +76,10 @@ fn figure(h: &mut String, svg: &str, caption: &str) {
 /// Fingerprints, the Klimek fit, excess votes, integer percentages and the
 /// turnout distribution.
 fn fingerprint_section(h: &mut String, r: &Report, figures: &Figures) {
-    if r.fingerprint.is_none()
-        && r.excess_votes.is_none()
-        && r.integer_percent.is_none()
-        && r.turnout_distribution.is_none()
+    if r.findings.fingerprint.is_none()
+        && r.findings.excess_votes.is_none()
+        && r.findings.integer_percent.is_none()
+        && r.findings.turnout_distribution.is_none()
     {
         return;
     }
@@ -88,7 +88,7 @@ fn fingerprint_section(h: &mut String, r: &Report, figures: &Figures) {
     if let Some(svg) = &figures.fingerprint {
         figure(h, svg, "The winner's fingerprint: turnout × share, 1-point cells, logarithmic colour scale (<code>plots/fingerprint_winner.*</code>).");
     }
-    if let Some(k) = r.fingerprint.as_ref().and_then(|f| f.klimek.as_ref()) {
+    if let Some(k) = r.findings.fingerprint.as_ref().and_then(|f| f.klimek.as_ref()) {
         h.push_str("<h3>Klimek et al. fraud model</h3>\n");
         let _ = writeln!(h, "<p class=\"verdict\">{}</p>", escape(&k.verdict));
         let _ = writeln!(
@@ -122,7 +122,7 @@ fn fingerprint_section(h: &mut String, r: &Report, figures: &Figures) {
             figure(h, svg, "Observed fingerprint beside the fitted fraud model and the fair model (same clean parameters, no fraud), station counts (<code>plots/klimek_fit.*</code>).");
         }
     }
-    if let Some(x) = &r.excess_votes {
+    if let Some(x) = &r.findings.excess_votes {
         let n = &x.national;
         h.push_str("<h3>Excess votes (Shpilkin)</h3>\n");
         let _ = writeln!(h, "<p class=\"verdict\">{}</p>", escape(&x.verdict));
@@ -160,7 +160,7 @@ fn fingerprint_section(h: &mut String, r: &Report, figures: &Figures) {
             h.push_str("</table>\n");
         }
     }
-    if let Some(ip) = &r.integer_percent {
+    if let Some(ip) = &r.findings.integer_percent {
         h.push_str("<h3>Integer percentages (Kobak, Shpilkin &amp; Pshenichnikov 2016)</h3>\n");
         let _ = writeln!(h, "<p class=\"verdict\">{}</p>", escape(&ip.verdict));
         let _ = writeln!(
@@ -190,7 +190,7 @@ fn fingerprint_section(h: &mut String, r: &Report, figures: &Figures) {
             figure(h, svg, "Stations per 0.1-point bin; whole percentages marked in red (<code>plots/integer_*.*</code>).");
         }
     }
-    if let Some(t) = &r.turnout_distribution {
+    if let Some(t) = &r.findings.turnout_distribution {
         h.push_str("<h3>Turnout distribution and votes against turnout</h3>\n");
         let _ = writeln!(
             h,
@@ -590,7 +590,7 @@ pub fn render(r: &Report, figures: &Figures) -> String {
     h.push_str("<figcaption>Stations per 1-point turnout bin (also <code>plots/turnout_histogram.png</code> and <code>.svg</code>).</figcaption></figure>\n");
 
     fingerprint_section(&mut h, r, figures);
-    if let Some(hf) = &r.hourly {
+    if let Some(hf) = &r.findings.hourly {
         hourly_section(&mut h, hf, figures);
     }
     for sk in &r.skipped {
@@ -601,7 +601,7 @@ pub fn render(r: &Report, figures: &Figures) -> String {
             escape(&sk.reason)
         );
     }
-    if let Some(d) = &r.digits {
+    if let Some(d) = &r.findings.digits {
         digits_section(&mut h, d, figures);
     }
     h.push_str("<h2>Data quality</h2>\n");

@@ -7,13 +7,10 @@ use serde::Serialize;
 use crate::io::load::SchemaInfo;
 use crate::io::table::FileInfo;
 use crate::io::validate::DataQuality;
+use crate::analyze::Findings;
 use crate::io::InvalidRows;
-use crate::methods::digits::DigitsFinding;
-use crate::methods::excess::ExcessFinding;
-use crate::methods::fingerprint::FingerprintFinding;
-use crate::methods::integer_percent::IntegerPercentFinding;
+use crate::methods::family::StationColumn;
 use crate::methods::summary::Summary;
-use crate::methods::turnout_distribution::TurnoutDistributionFinding;
 
 /// Version of the `report.json` / `stations.*` layout (semantic versioning:
 /// a major bump removes or renames fields, a minor bump adds them).
@@ -52,32 +49,21 @@ pub struct Report {
     pub options: RunOptions,
     pub data_quality: DataQuality,
     pub summary: Summary,
-    /// Method families that ran, in order (`summary`, `digits`; later
-    /// versions add `fingerprint`, `hourly`, ... each with a section of its own).
+    /// Method families that ran, in order (`summary`, then the registered
+    /// families that ran, each with a section of its own).
     pub methods: Vec<&'static str>,
-    /// Digit tests (absent when they did not run); since schema 1.1.0.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub digits: Option<DigitsFinding>,
-    /// Turnout × share fingerprints and the Klimek fit; since schema 1.2.0.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub fingerprint: Option<FingerprintFinding>,
-    /// Shpilkin-style excess votes; since schema 1.2.0.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub excess_votes: Option<ExcessFinding>,
-    /// Integer-percentage test; since schema 1.2.0.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub integer_percent: Option<IntegerPercentFinding>,
-    /// Turnout distribution shape and vote–turnout regressions; since 1.2.0.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub turnout_distribution: Option<TurnoutDistributionFinding>,
-    /// Participation over the day (curves, late surges, throughput,
-    /// bulletins, machine logs); present when participation data were
-    /// given; since 1.3.0.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub hourly: Option<crate::methods::hourly::HourlyFinding>,
+    /// One section per family that ran, named as in `methods`: `digits`
+    /// (since schema 1.1.0), `fingerprint`, `excess_votes`,
+    /// `integer_percent`, `turnout_distribution` (1.2.0), `hourly` (1.3.0).
+    #[serde(flatten)]
+    pub findings: Findings,
     /// Methods asked for that could not run on these data, with the reason
     /// (always present, usually empty); since 1.2.0.
     pub skipped: Vec<SkippedMethod>,
+    /// The families' per-station columns (written to `stations.*`, not to
+    /// the JSON).
+    #[serde(skip)]
+    pub station_columns: Vec<StationColumn>,
 }
 
 /// A method that was asked for but could not run on the data.

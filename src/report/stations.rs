@@ -20,12 +20,11 @@ use polars::prelude::*;
 
 use crate::election::Election;
 use crate::io::validate::flag_names;
-use crate::methods::{excess, integer_percent};
-use crate::report::Report;
+use crate::methods::family::{ColumnValues, StationColumn};
 
-/// Builds the station table (with the per-station columns of the methods
-/// that ran in `report`, when given).
-pub fn station_frame(e: &Election, report: Option<&Report>) -> PolarsResult<DataFrame> {
+/// Builds the station table: the election's columns, then the per-station
+/// columns the families computed (in registry order).
+pub fn station_frame(e: &Election, columns: &[StationColumn]) -> PolarsResult<DataFrame> {
     let n = e.len();
     let mut cols: Vec<Column> = vec![
         Column::new("station".into(), e.stations.clone()),
@@ -84,60 +83,15 @@ pub fn station_frame(e: &Election, report: Option<&Report>) -> PolarsResult<Data
             .map(|&b| flag_names(b))
             .collect::<Vec<_>>(),
     ));
-    if let Some(r) = report {
-        if let Some(ip) = &r.integer_percent {
-            let flags = integer_percent::per_station(e, &ip.options);
-            cols.push(Column::new(
-                "integer_turnout".into(),
-                flags.iter().map(|f| f.map(|f| f.0)).collect::<Vec<_>>(),
-            ));
-            cols.push(Column::new(
-                "integer_leader".into(),
-                flags.iter().map(|f| f.map(|f| f.1)).collect::<Vec<_>>(),
-            ));
-        }
-        if let Some(x) = &r.excess_votes {
-            cols.push(Column::new(
-                "excess_votes".into(),
-                excess::per_station(e, x),
-            ));
-        }
-        if let Some(k) = r.fingerprint.as_ref().and_then(|f| f.klimek.as_ref()) {
-            let post: Vec<Option<(f64, f64)>> = (0..n)
-                .map(|i| k.posterior(e.turnout[i], k.options.share_base.winner_share(e, i)))
-                .collect();
-            cols.push(Column::new(
-                "klimek_p_incremental".into(),
-                post.iter().map(|p| p.map(|p| p.0)).collect::<Vec<_>>(),
-            ));
-            cols.push(Column::new(
-                "klimek_p_extreme".into(),
-                post.iter().map(|p| p.map(|p| p.1)).collect::<Vec<_>>(),
-            ));
-        }
-        if let Some(h) = r.hourly.as_ref().filter(|h| h.curves.is_some()) {
-            let c = h.station_columns(n);
-            cols.push(Column::new(
-                "hourly_flags".into(),
-                (0..n)
-                    .map(|i| {
-                        crate::io::hourly::hourly_flag_names(
-                            h.station_flags.get(i).copied().unwrap_or(0),
-                        )
-                    })
-                    .collect::<Vec<_>>(),
-            ));
-            cols.push(Column::new("late_share".into(), c.late_share));
-            cols.push(Column::new("late_z".into(), c.late_z));
-            cols.push(Column::new("late_q".into(), c.late_q));
-            cols.push(Column::new("late_excess".into(), c.late_excess));
-            cols.push(Column::new("late_surge".into(), c.late_surge));
-            cols.push(Column::new(
-                "capacity_violations".into(),
-                c.capacity_violations,
-            ));
-            cols.push(Column::new("throughput_excess".into(), c.throughput_excess));
-        }
+    for c in columns {
+        let name = c.name.into();
+        cols.push(match &c.values {
+            ColumnValues::Bool(v) => Column::new(name, v),
+            ColumnValues::Float(v) => Column::new(name, v),
+            ColumnValues::Count(v) => Column::new(name, v),
+            ColumnValues::Unsigned(v) => Column::new(name, v),
+            ColumnValues::Text(v) => Column::new(name, v),
+        });
     }
     DataFrame::new(n, cols)
 }

@@ -20,8 +20,11 @@
 //! * M. Maechler, R package `diptest` (the C translation of AS 217 with later
 //!   bug fixes, whose results this module reproduces).
 
-use rand_chacha::rand_core::{RngCore, SeedableRng};
+use rand_chacha::rand_core::RngCore;
 use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+
+use crate::rng::{self, Purpose};
 
 /// Dip statistic of a sample (Hartigan & Hartigan 1985, Annals of Statistics
 /// 13(1):70–84; algorithm AS 217, Hartigan 1985, Applied Statistics
@@ -291,23 +294,14 @@ fn unit_f64(rng: &mut ChaCha8Rng) -> f64 {
     (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 
-/// Dip of replicate `r`: `n` uniforms from `ChaCha8Rng` seeded with `seed`
-/// on stream `r`.
+/// Dip of replicate `r`: `n` uniforms from the stream `r` of the
+/// registered purpose [`Purpose::DipNull`] under `seed`.
 fn uniform_replicate_dip(n: usize, seed: u64, r: u64, buf: &mut Vec<f64>) -> f64 {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    rng.set_stream(r);
+    let mut rng = rng::stream_for(seed, Purpose::DipNull, r);
     buf.clear();
     buf.extend((0..n).map(|_| unit_f64(&mut rng)));
     buf.sort_unstable_by(f64::total_cmp);
     dip_statistic(buf)
-}
-
-/// Dips of replicates `start..end`.
-fn replicate_range(n: usize, seed: u64, start: usize, end: usize) -> Vec<f64> {
-    let mut buf = Vec::with_capacity(n);
-    (start..end)
-        .map(|r| uniform_replicate_dip(n, seed, r as u64, &mut buf))
-        .collect()
 }
 
 /// Simulated null distribution of the dip for samples of size `n`, sorted
@@ -316,13 +310,14 @@ fn replicate_range(n: usize, seed: u64, start: usize, end: usize) -> Vec<f64> {
 /// # Algorithm
 ///
 /// Replicate `r` (`0 <= r < replicates`) draws `n` i.i.d. `U(0, 1)` values
-/// from `ChaCha8Rng::seed_from_u64(seed)` switched to stream `r`
-/// (`set_stream(r)`), and records [`dip_statistic`] of the sorted draw. The
+/// from the stream `rng::stream_for(seed, Purpose::DipNull, r)` (the
+/// crate's registry of random procedures), and records [`dip_statistic`]
+/// of the sorted draw. The
 /// uniform law is the least favourable unimodal null (Hartigan & Hartigan
 /// 1985, §4), as in R's `dip.test(x, simulate.p.value = TRUE)`. Replicates
-/// are computed on scoped threads (up to the available parallelism) when the
-/// work is large; since every replicate has its own stream, the result is
-/// identical for any number of threads. Cost `O(replicates · n log n)`.
+/// run on rayon's pool (`RAYON_NUM_THREADS`, `--threads`); since every
+/// replicate has its own stream, the result is identical for any number of
+/// threads. Cost `O(replicates · n log n)`.
 ///
 /// # Assumptions
 ///
@@ -346,35 +341,13 @@ fn replicate_range(n: usize, seed: u64, start: usize, end: usize) -> Vec<f64> {
 /// assert_eq!(p_value_from_null(1.0, &null), 1.0 / 201.0);
 /// ```
 pub fn dip_null_distribution(n: usize, replicates: usize, seed: u64) -> Vec<f64> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |p| p.get())
-        .min(replicates);
-    let mut out = if threads <= 1 || replicates.saturating_mul(n) < 200_000 {
-        replicate_range(n, seed, 0, replicates)
-    } else {
-        let chunk = replicates.div_ceil(threads);
-        std::thread::scope(|scope| {
-            let jobs: Vec<(usize, usize, _)> = (0..threads)
-                .map(|t| {
-                    let start = (t * chunk).min(replicates);
-                    let end = ((t + 1) * chunk).min(replicates);
-                    let handle = std::thread::Builder::new()
-                        .spawn_scoped(scope, move || replicate_range(n, seed, start, end))
-                        .ok();
-                    (start, end, handle)
-                })
-                .collect();
-            let mut all = Vec::with_capacity(replicates);
-            for (start, end, handle) in jobs {
-                // If a thread could not be spawned, do its share here.
-                match handle.and_then(|h| h.join().ok()) {
-                    Some(part) => all.extend(part),
-                    None => all.extend(replicate_range(n, seed, start, end)),
-                }
-            }
-            all
-        })
-    };
+    let mut out: Vec<f64> = (0..replicates as u64)
+        .into_par_iter()
+        .map_init(
+            || Vec::with_capacity(n),
+            |buf, r| uniform_replicate_dip(n, seed, r, buf),
+        )
+        .collect();
     out.sort_unstable_by(f64::total_cmp);
     out
 }
@@ -432,7 +405,7 @@ pub fn p_value_from_null(dip: f64, null_sorted: &[f64]) -> f64 {
 ///
 /// # Algorithm
 ///
-/// Replicate `r` draws from `ChaCha8Rng::seed_from_u64(seed)` on stream `r`,
+/// Replicate `r` draws from its own stream (see [`dip_null_distribution`]),
 /// so the result depends only on `(dip, n, replicates, seed)`, not on
 /// threading; see [`dip_null_distribution`] and [`p_value_from_null`], which
 /// this function combines. To test many samples of the same size, compute
@@ -473,6 +446,7 @@ mod tests {
     use super::*;
 
     fn rng(seed: u64) -> ChaCha8Rng {
+        use rand_chacha::rand_core::SeedableRng;
         ChaCha8Rng::seed_from_u64(seed)
     }
 
@@ -669,9 +643,18 @@ mod tests {
         let null = dip_null_distribution(60, 300, 9);
         assert_eq!(null, dip_null_distribution(60, 300, 9));
         assert_ne!(null, dip_null_distribution(60, 300, 10));
-        // Threaded path (large work) equals the sequential computation.
+        // The parallel path equals a sequential computation, and one thread
+        // gives the same as the default pool.
         let big = dip_null_distribution(1000, 400, 3);
-        assert_eq!(big, sorted(replicate_range(1000, 3, 0, 400)));
+        let mut buf = Vec::new();
+        let seq = sorted(
+            (0..400)
+                .map(|r| uniform_replicate_dip(1000, 3, r, &mut buf))
+                .collect(),
+        );
+        assert_eq!(big, seq);
+        let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+        assert_eq!(big, one.install(|| dip_null_distribution(1000, 400, 3)));
         for d in [0.0, 0.03, 0.05, 0.08, 1.0] {
             let p = dip_p_value_simulated(d, 60, 300, 9);
             assert_eq!(p, p_value_from_null(d, &null));

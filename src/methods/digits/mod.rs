@@ -31,6 +31,9 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::election::Election;
+use crate::inputs::Inputs;
+use crate::methods::family::{Checked, Context, Family, OptionsError, Recorded, Skip};
+use crate::rng::Purpose;
 use crate::stats::bootstrap::categorical_mean_interval;
 use crate::stats::gof::{
     chi_square_p_value, conformity, discrete_moments, g_statistic, mean_absolute_deviation,
@@ -43,9 +46,6 @@ use tally::{tally_by_region, DigitTally};
 
 /// The label of the all-stations scope in `region`.
 pub const ALL_REGIONS: &str = "all";
-
-/// Purpose tag of the digit bootstrap's random streams (see [`crate::rng`]).
-const BOOTSTRAP_PURPOSE: u64 = 0xD1_6175;
 
 /// The smallest count each test is defined for (counts below are excluded
 /// and counted in `n_excluded`; zero counts are excluded by every test).
@@ -128,7 +128,6 @@ pub struct DigitsOptions {
     pub confidence_level: f64,
     /// Significance level used by the summary counts and the verdict (on q-values).
     pub alpha: f64,
-    pub seed: u64,
 }
 
 impl Default for DigitsOptions {
@@ -140,8 +139,42 @@ impl Default for DigitsOptions {
             bootstrap_replicates: 1000,
             confidence_level: 0.95,
             alpha: 0.05,
-            seed: 1,
         }
+    }
+}
+
+impl DigitsOptions {
+    /// Checks every option's domain.
+    pub fn check(&self) -> Result<(), String> {
+        self.eligibility.check()?;
+        if !(self.confidence_level > 0.0 && self.confidence_level < 1.0) {
+            return Err(format!(
+                "confidence level must lie in (0, 1), got {}",
+                self.confidence_level
+            ));
+        }
+        if !(self.alpha > 0.0 && self.alpha < 1.0) {
+            return Err(format!("alpha must lie in (0, 1), got {}", self.alpha));
+        }
+        Ok(())
+    }
+}
+
+/// The digit tests as a family (see [`crate::methods::Family`]).
+pub struct Digits;
+
+impl Family for Digits {
+    const NAME: &'static str = "digits";
+    type Options = DigitsOptions;
+    type Finding = DigitsFinding;
+
+    fn check(options: &DigitsOptions) -> Result<(), OptionsError> {
+        OptionsError::lift(Self::NAME, options.check())
+    }
+
+    fn run(inputs: &Inputs, options: &Checked<DigitsOptions>, ctx: &Context) -> Result<DigitsFinding, Skip> {
+        let e = inputs.election().ok_or_else(|| Skip::new("no station table"))?;
+        Ok(analyse(e, options, ctx))
     }
 }
 
@@ -277,7 +310,7 @@ pub struct TestInfo {
 /// The `digits` section of the report.
 #[derive(Debug, Clone, Serialize)]
 pub struct DigitsFinding {
-    pub options: DigitsOptions,
+    pub options: Recorded<DigitsOptions>,
     pub tests: Vec<TestInfo>,
     pub results: Vec<DigitResult>,
     /// Plain-words reading of the national results.
@@ -344,14 +377,7 @@ fn columns(e: &Election) -> Vec<Column<'_>> {
 /// Deterministic: tallies are integer sums and each bootstrap draws from
 /// streams keyed by (seed, test, column, region), so the finding is
 /// identical for any thread count.
-pub fn analyse(e: &Election, opts: &DigitsOptions) -> Result<DigitsFinding, String> {
-    opts.eligibility.check()?;
-    if !(opts.confidence_level > 0.0 && opts.confidence_level < 1.0) {
-        return Err(format!(
-            "confidence level must lie in (0, 1), got {}",
-            opts.confidence_level
-        ));
-    }
+pub fn analyse(e: &Election, opts: &Checked<DigitsOptions>, ctx: &Context) -> DigitsFinding {
     let region = &e.levels[0];
     let n_regions = region.labels.len();
     let cols = columns(e);
@@ -384,7 +410,7 @@ pub fn analyse(e: &Election, opts: &DigitsOptions) -> Result<DigitsFinding, Stri
                 None => (all, ALL_REGIONS),
                 Some(r) => (&per[r], region.labels[r].as_str()),
             };
-            evaluate(t, &cols[ci], label, tally, opts)
+            evaluate(t, &cols[ci], label, tally, opts, ctx)
         })
         .collect();
     // Benjamini–Hochberg within each test, over its reliable results (an
@@ -428,13 +454,13 @@ pub fn analyse(e: &Election, opts: &DigitsOptions) -> Result<DigitsFinding, Stri
         })
         .collect();
     let verdict = verdict(&results, opts.alpha);
-    Ok(DigitsFinding {
-        options: opts.clone(),
+    DigitsFinding {
+        options: Recorded::new(&**opts, ctx),
         tests,
         results,
         verdict,
         caveats: CAVEATS.to_vec(),
-    })
+    }
 }
 
 /// The observed counts of a test from a tally.
@@ -471,6 +497,7 @@ pub fn evaluate_counts(
     stations: u64,
     opts: &DigitsOptions,
     stream_key: u64,
+    ctx: &Context,
 ) -> DigitResult {
     let expected = t.expected();
     let n: u64 = counts.iter().sum();
@@ -539,8 +566,8 @@ pub fn evaluate_counts(
             &values,
             opts.bootstrap_replicates,
             opts.confidence_level,
-            opts.seed,
-            BOOTSTRAP_PURPOSE ^ stream_key,
+            ctx.seed(),
+            Purpose::DigitMean.keyed_code(stream_key),
         );
         r.mean = Some(DigitMean {
             observed,
@@ -561,9 +588,10 @@ fn evaluate(
     region: &str,
     tally: &DigitTally,
     opts: &DigitsOptions,
+    ctx: &Context,
 ) -> DigitResult {
     let key = fnv1a(&[t.name(), role_name(col.role), &col.name, region]);
-    let mut r = evaluate_counts(t, observed(t, tally), tally.stations, opts, key);
+    let mut r = evaluate_counts(t, observed(t, tally), tally.stations, opts, key, ctx);
     r.column = col.name.clone();
     r.column_role = col.role;
     r.region = region.to_string();
@@ -736,7 +764,7 @@ mod tests {
     #[test]
     fn hand_computed_zero_five() {
         // 60 of 200 counts end in 0 or 5: X² = (60−40)²/40 + (140−160)²/160 = 12.5.
-        let r = evaluate_counts(DigitTest::ZeroFive, vec![60, 140], 200, &opts(), 1);
+        let r = evaluate_counts(DigitTest::ZeroFive, vec![60, 140], 200, &opts(), 1, &Context::new(1));
         assert!((r.statistic.unwrap() - 12.5).abs() < 1e-12);
         assert!((r.p_value.unwrap() - chi_square_p_value(12.5, 1)).abs() < 1e-15);
         let m = r.mean.unwrap();
@@ -750,7 +778,7 @@ mod tests {
         // Last two digits need n·0.01 ≥ 5, i.e. n ≥ 500.
         let mut c = vec![5u64; 100];
         c[0] = 4;
-        let r = evaluate_counts(DigitTest::LastTwoDigits, c, 600, &opts(), 1);
+        let r = evaluate_counts(DigitTest::LastTwoDigits, c, 600, &opts(), 1, &Context::new(1));
         assert_eq!(r.status, Status::InsufficientData);
         assert!(r.p_value.is_none() && r.statistic.is_none() && r.mean.is_none());
         assert_eq!(r.n, 499);
@@ -765,7 +793,7 @@ mod tests {
             .iter()
             .map(|p| (p * 100_000.0).round() as u64)
             .collect();
-        let r = evaluate_counts(DigitTest::SecondDigit, c, 100_000, &opts(), 1);
+        let r = evaluate_counts(DigitTest::SecondDigit, c, 100_000, &opts(), 1, &Context::new(1));
         assert_eq!(r.mad_conformity, Some(Conformity::Close));
         assert!(r.mad.unwrap() < 1e-5);
     }

@@ -71,14 +71,14 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::io::hourly::Participation;
-use crate::rng;
+use crate::methods::family::{Context, Recorded};
+use crate::rng::{binomial, Purpose};
 use crate::stats::bootstrap::Estimate;
 use crate::stats::gof::normal_quantile;
 use crate::stats::multiple::benjamini_hochberg;
 use crate::stats::MAD_TO_SD;
 use crate::Election;
 
-const PURPOSE_BOOTSTRAP: u64 = 61;
 const HUBER_K: f64 = 1.345;
 /// Reweighting steps of the Huber slope (each re-centres the regions).
 const HUBER_ITERATIONS: usize = 4;
@@ -94,7 +94,6 @@ pub struct LateSurgeOptions {
     pub bootstrap: usize,
     /// Two-sided level of every interval.
     pub level: f64,
-    pub seed: u64,
 }
 
 impl Default for LateSurgeOptions {
@@ -104,7 +103,6 @@ impl Default for LateSurgeOptions {
             min_region: 30,
             bootstrap: 200,
             level: 0.90,
-            seed: 1,
         }
     }
 }
@@ -199,7 +197,7 @@ pub struct LateSurge {
     pub late_ballots: u64,
     pub expected_late_ballots: f64,
     pub regions: Vec<RegionLate>,
-    pub options: LateSurgeOptions,
+    pub options: Recorded<LateSurgeOptions>,
     #[serde(skip)]
     pub stations: Vec<StationLate>,
 }
@@ -598,7 +596,6 @@ fn choose_tails(d: &Scored, f: &Fit) -> Option<f64> {
 
 /// Replicates of the clean-model bias estimate.
 const BIAS_REPLICATES: u64 = 40;
-const PURPOSE_BIAS: u64 = 62;
 
 /// The summed excess the estimator returns, on average, on data drawn from
 /// the fitted clean model itself (Efron & Tibshirani 1993, §10.6: bootstrap
@@ -621,13 +618,14 @@ fn clean_model_bias(
     regions: usize,
     opts: &LateSurgeOptions,
     pace: bool,
+    ctx: &Context,
 ) -> (f64, Vec<f64>) {
     let m = d.station.len();
     let reps: Vec<(f64, Vec<f64>)> = (0..BIAS_REPLICATES)
         .into_par_iter()
         .map(|r| {
             use rand_distr::{Distribution, Normal};
-            let mut g = rng::stream(opts.seed, PURPOSE_BIAS, r);
+            let mut g = ctx.stream(Purpose::LateSurgeBias, r);
             let normal = Normal::new(0.0, 1.0).expect("unit normal");
             let tau = f.tau2.sqrt();
             let mut dd = Scored {
@@ -643,7 +641,7 @@ fn clean_model_bias(
                 let total = (d.c[j] + d.late[j]) as u64;
                 let y = f.predict(d, j) + tau * normal.sample(&mut g);
                 let share = 1.0 / (1.0 + (-y).exp());
-                let late = crate::simulate::binomial(&mut g, total, share) as f64;
+                let late = binomial(&mut g, total, share) as f64;
                 let c = total as f64 - late;
                 // The earlier report splits the new C like the station's own.
                 let (e, x) = if pace {
@@ -652,7 +650,7 @@ fn clean_model_bias(
                     } else {
                         0.0
                     };
-                    let e = crate::simulate::binomial(&mut g, c as u64, frac) as f64;
+                    let e = binomial(&mut g, c as u64, frac) as f64;
                     (e, ((e + 0.5) / (c - e + 0.5)).ln())
                 } else {
                     (0.0, 0.0)
@@ -701,7 +699,12 @@ fn reference_times(p: &Participation, n: usize) -> (Option<usize>, Option<usize>
 
 /// Runs the late-surge test. `None` when no report time is covered by at
 /// least half of the stations.
-pub fn late_surge(e: &Election, p: &Participation, opts: &LateSurgeOptions) -> Option<LateSurge> {
+pub fn late_surge(
+    e: &Election,
+    p: &Participation,
+    opts: &LateSurgeOptions,
+    ctx: &Context,
+) -> Option<LateSurge> {
     let n = e.stations.len();
     let (last, earlier) = reference_times(p, n);
     let last = last?;
@@ -817,13 +820,13 @@ pub fn late_surge(e: &Election, p: &Participation, opts: &LateSurgeOptions) -> O
         };
     }
     // The estimator's bias under the fitted clean model (parametric bootstrap).
-    let (bias, bias_by) = clean_model_bias(&d, &fitted, regions, opts, pace);
+    let (bias, bias_by) = clean_model_bias(&d, &fitted, regions, opts, pace, ctx);
     // Bootstrap over stations: refit, re-sum nationally and per region.
     let boot: Vec<(f64, Vec<f64>)> = (0..opts.bootstrap as u64)
         .into_par_iter()
         .map(|r| {
             use rand::Rng as _;
-            let mut g = rng::stream(opts.seed, PURPOSE_BOOTSTRAP, r);
+            let mut g = ctx.stream(Purpose::LateSurgeBootstrap, r);
             let idx: Vec<usize> = (0..m).map(|_| g.random_range(0..m)).collect();
             let f = fit(&d, &idx, regions, opts.min_region, pace);
             let mut by = vec![0.0; regions];
@@ -882,7 +885,7 @@ pub fn late_surge(e: &Election, p: &Participation, opts: &LateSurgeOptions) -> O
         late_ballots,
         expected_late_ballots: expected,
         regions: region_rows,
-        options: opts.clone(),
+        options: Recorded::new(opts, ctx),
         stations,
     })
 }

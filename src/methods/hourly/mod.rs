@@ -24,8 +24,12 @@ use serde::Serialize;
 use crate::io::bulletins::Bulletin;
 use crate::io::clock::format_clock;
 use crate::io::hourly::{hourly_flag_names, Hours, Participation};
+use crate::inputs::Inputs;
 use crate::io::validate::DataQuality;
-use crate::methods::machine_logs::{LogOptions, LogsFinding};
+use crate::methods::family::{
+    Checked, ColumnValues, Context, Family, OptionsError, Recorded, Skip, StationColumn,
+};
+use crate::methods::machine_logs::{analyze_logs, LogOptions, LogsFinding};
 use crate::Election;
 
 pub use bulletins::{AnnouncedPace, PaceOptions, Reconciliation};
@@ -92,6 +96,94 @@ impl HourlyOptions {
     }
 }
 
+/// The options an hourly finding ran with (the late-surge test's with the
+/// seed of its bootstrap).
+#[derive(Debug, Clone, Serialize)]
+pub struct HourlyRecord {
+    pub late_surge: Recorded<LateSurgeOptions>,
+    pub throughput: ThroughputOptions,
+    pub pace: PaceOptions,
+    pub top: usize,
+    pub logs: LogOptions,
+}
+
+/// Participation over the day as a family (see [`crate::methods::Family`]):
+/// runs when participation reports, bulletins or machine logs were loaded.
+pub struct Hourly;
+
+impl Family for Hourly {
+    const NAME: &'static str = "hourly";
+    type Options = HourlyOptions;
+    type Finding = HourlyFinding;
+
+    fn check(options: &HourlyOptions) -> Result<(), OptionsError> {
+        OptionsError::lift(Self::NAME, options.check())?;
+        options.logs.validate().map_err(|e| {
+            OptionsError::new(
+                Self::NAME,
+                match e {
+                    crate::Error::Options(m) => m,
+                    other => other.to_string(),
+                },
+            )
+        })
+    }
+
+    fn run(
+        inputs: &Inputs,
+        options: &Checked<HourlyOptions>,
+        ctx: &Context,
+    ) -> Result<HourlyFinding, Skip> {
+        let hours = inputs
+            .hours
+            .ok_or_else(|| Skip::new("no participation reports, bulletins or machine logs"))?;
+        let mut finding = analyze_hourly(
+            inputs.election(),
+            inputs.participation.as_ref(),
+            &inputs.bulletins,
+            hours,
+            options,
+            ctx,
+        );
+        if let Some(logs) = &inputs.logs {
+            let lo = LogOptions {
+                opens: Some(hours.opens),
+                closes: Some(hours.closes),
+                ..options.logs
+            };
+            let m = analyze_logs(logs, &lo);
+            finding.verdict.push_str(&format!(" Machine logs: {}", m.verdict));
+            finding.machine_logs = Some(m);
+        }
+        Ok(finding)
+    }
+
+    fn station_columns(inputs: &Inputs, finding: &HourlyFinding) -> Vec<StationColumn> {
+        let Some(e) = inputs.election() else {
+            return Vec::new();
+        };
+        if finding.curves.is_none() {
+            return Vec::new();
+        }
+        let n = e.len();
+        let c = finding.station_columns(n);
+        let flags = (0..n)
+            .map(|i| hourly_flag_names(finding.station_flags.get(i).copied().unwrap_or(0)))
+            .collect();
+        let col = |name, values| StationColumn { name, values };
+        vec![
+            col("hourly_flags", ColumnValues::Text(flags)),
+            col("late_share", ColumnValues::Float(c.late_share)),
+            col("late_z", ColumnValues::Float(c.late_z)),
+            col("late_q", ColumnValues::Float(c.late_q)),
+            col("late_excess", ColumnValues::Float(c.late_excess)),
+            col("late_surge", ColumnValues::Bool(c.late_surge)),
+            col("capacity_violations", ColumnValues::Count(c.capacity_violations)),
+            col("throughput_excess", ColumnValues::Unsigned(c.throughput_excess)),
+        ]
+    }
+}
+
 /// The schedule the reports were read against.
 #[derive(Debug, Clone, Serialize)]
 pub struct Schedule {
@@ -153,7 +245,7 @@ pub struct HourlyFinding {
     pub top_throughput: Vec<AnomalousStation>,
     /// Stations whose curve lies farthest from their region's (|shape z|).
     pub top_shape: Vec<AnomalousStation>,
-    pub options: HourlyOptions,
+    pub options: HourlyRecord,
     pub verdict: String,
     /// Per station, participation data-quality flags (election order).
     #[serde(skip)]
@@ -256,10 +348,11 @@ pub fn analyze_hourly(
     bulletins: &[Bulletin],
     hours: Hours,
     opts: &HourlyOptions,
+    ctx: &Context,
 ) -> HourlyFinding {
     let pairs = election.zip(reports);
     let curves = pairs.map(|(e, p)| curves::curves(e, p));
-    let late = pairs.and_then(|(e, p)| late_surge::late_surge(e, p, &opts.late_surge));
+    let late = pairs.and_then(|(e, p)| late_surge::late_surge(e, p, &opts.late_surge, ctx));
     let tp = pairs.map(|(e, p)| throughput::throughput(e, p, &opts.throughput));
     let pace = bulletins::announced_pace(bulletins, hours, &opts.pace);
     let reconciliation = election
@@ -329,7 +422,13 @@ pub fn analyze_hourly(
         top_late_surge: top_late,
         top_throughput: top_tp,
         top_shape,
-        options: opts.clone(),
+        options: HourlyRecord {
+            late_surge: Recorded::new(&opts.late_surge, ctx),
+            throughput: opts.throughput.clone(),
+            pace: opts.pace.clone(),
+            top: opts.top,
+            logs: opts.logs,
+        },
         verdict,
         station_flags: reports.map(|p| p.flags.clone()).unwrap_or_default(),
         station_reports: reports.map(|p| p.reports.clone()).unwrap_or_default(),

@@ -1,0 +1,224 @@
+//! Everything an analysis reads, loaded once before any method runs.
+//!
+//! [`Inputs::load`] parses the schema once, reads each file once (the
+//! station table, participation reports, bulletins, machine logs) and
+//! validates every row; families then receive `&Inputs` and never touch a
+//! file. Library callers with an election already in memory use
+//! [`Inputs::from_election`].
+
+use std::path::PathBuf;
+
+use crate::election::Election;
+use crate::error::{Error, Result};
+use crate::io::bulletins::{load_bulletins, Bulletin};
+use crate::io::hourly::{self as hourly_io, Hours, Participation};
+use crate::io::load::{load_with_table, SchemaInfo};
+use crate::io::table::FileInfo;
+use crate::io::validate::DataQuality;
+use crate::io::logs::{load_logs, MachineLogs};
+use crate::io::{InvalidRows, Schema};
+
+/// The files of an analysis and how to read them.
+#[derive(Debug, Clone, Default)]
+pub struct InputFiles {
+    /// Station-results file (CSV, gzip CSV or Parquet); optional only for
+    /// an announced pace from bulletins alone.
+    pub stations: Option<PathBuf>,
+    /// Schema file mapping columns to roles (`None`: the standard names).
+    pub schema: Option<PathBuf>,
+    pub invalid_rows: InvalidRows,
+    /// Participation over the day.
+    pub participation: ParticipationFiles,
+}
+
+/// Participation inputs: the hourly family runs when any of them is given,
+/// or when the schema names wide participation columns (`[hourly] columns`).
+#[derive(Debug, Clone, Default)]
+pub struct ParticipationFiles {
+    /// Long participation file (station, optional date, time, cumulative voters).
+    pub reports: Option<PathBuf>,
+    /// Announced bulletins.
+    pub bulletins: Option<PathBuf>,
+    /// Per-ballot machine logs.
+    pub logs: Option<PathBuf>,
+    /// Daily opening and closing times (`HH:MM`), over the schema's.
+    pub opens: Option<String>,
+    pub closes: Option<String>,
+    /// Ignore participation data, even wide columns the schema names.
+    pub off: bool,
+}
+
+/// The station file as read: its facts, the schema resolved against it and
+/// what validation found.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub input: FileInfo,
+    pub schema: SchemaInfo,
+    pub quality: DataQuality,
+}
+
+/// Everything loaded: the families' only source of data.
+pub struct Inputs {
+    /// The schema, parsed once (the standard one without a schema file).
+    pub schema: Schema,
+    /// The station file's facts and its validation record (`None` for
+    /// bulletins alone, or an election built in memory).
+    pub source: Option<Source>,
+    /// The validated election (`None` without a station file, or when no
+    /// row survived validation).
+    pub election: Option<Election>,
+    /// Opening hours, resolved when participation data were given.
+    pub hours: Option<Hours>,
+    /// Participation reports: the long file, the schema's wide columns, or
+    /// (without either) the curves the machine logs imply.
+    pub participation: Option<Participation>,
+    /// Announced bulletins (empty when none were given).
+    pub bulletins: Vec<Bulletin>,
+    /// Per-ballot machine logs.
+    pub logs: Option<MachineLogs>,
+}
+
+impl Inputs {
+    /// Loads and validates every input file, each once.
+    pub fn load(files: &InputFiles) -> Result<Inputs> {
+        let schema = match &files.schema {
+            Some(p) => Schema::from_file(p)?,
+            None => Schema::standard(),
+        };
+        let p = &files.participation;
+        let spec = schema.hourly.as_ref();
+        let wide = !p.off && spec.is_some_and(|h| !h.columns.is_empty());
+        let wanted = !p.off
+            && (p.reports.is_some() || p.bulletins.is_some() || p.logs.is_some() || wide);
+        let (source, election, table) = match &files.stations {
+            Some(path) => {
+                let (loaded, table) = load_with_table(path, &schema, files.invalid_rows)?;
+                let source = Source {
+                    input: loaded.input,
+                    schema: loaded.schema,
+                    quality: loaded.quality,
+                };
+                (Some(source), loaded.election, Some(table))
+            }
+            None => (None, None, None),
+        };
+        if !wanted {
+            return Ok(Inputs {
+                schema,
+                source,
+                election,
+                hours: None,
+                participation: None,
+                bulletins: Vec::new(),
+                logs: None,
+            });
+        }
+        if let (Some(s), None) = (&source, &election) {
+            return Err(no_valid_rows(s));
+        }
+        let hours = hourly_io::resolve_hours(spec, p.opens.as_deref(), p.closes.as_deref())
+            .map_err(Error::Options)?;
+        let reports = match (election.as_ref(), &p.reports, &table) {
+            (Some(e), Some(path), _) => Some(hourly_io::load_long(
+                path,
+                &schema,
+                e,
+                hours,
+                files.invalid_rows,
+            )?),
+            (Some(e), None, Some(t)) if wide => Some(hourly_io::load_wide(
+                t,
+                &schema,
+                e,
+                hours,
+                files.invalid_rows,
+            )?),
+            (None, Some(_), _) => {
+                return Err(Error::Options(
+                    "participation reports need the station file they belong to".into(),
+                ))
+            }
+            _ => None,
+        };
+        drop(table);
+        let bulletins = match &p.bulletins {
+            Some(b) => load_bulletins(
+                b,
+                &spec.and_then(|h| h.bulletins.clone()).unwrap_or_default(),
+            )?,
+            None => Vec::new(),
+        };
+        let logs = match &p.logs {
+            Some(path) => Some(load_logs(
+                path,
+                &spec.and_then(|h| h.logs.clone()).unwrap_or_default(),
+            )?),
+            None => None,
+        };
+        // Without reports, the logs give the curves.
+        let participation = match (reports, &logs, election.as_ref(), &p.logs) {
+            (None, Some(l), Some(e), Some(path)) => {
+                // The loader kept the file's facts: no second read of the log.
+                let info = l
+                    .input
+                    .clone()
+                    .ok_or_else(|| Error::input(path, "machine logs without their file's facts"))?;
+                Some(hourly_io::from_logs(l, e, hours, info)?)
+            }
+            (r, ..) => r,
+        };
+        Ok(Inputs {
+            schema,
+            source,
+            election,
+            hours: Some(hours),
+            participation,
+            bulletins,
+            logs,
+        })
+    }
+
+    /// Inputs holding only an election already in memory (no files).
+    pub fn from_election(election: Election) -> Inputs {
+        Inputs {
+            schema: Schema::standard(),
+            source: None,
+            election: Some(election),
+            hours: None,
+            participation: None,
+            bulletins: Vec::new(),
+            logs: None,
+        }
+    }
+
+    /// The validated election, when a station file was loaded and some row
+    /// survived validation.
+    pub fn election(&self) -> Option<&Election> {
+        self.election.as_ref()
+    }
+
+    /// The election, or the error that says why there is none (every row
+    /// excluded: exit code 1, as a failed validation).
+    pub fn require_election(&self) -> Result<&Election> {
+        match (&self.election, &self.source) {
+            (Some(e), _) => Ok(e),
+            (None, Some(s)) => Err(no_valid_rows(s)),
+            (None, None) => Err(Error::Options("no station file was given".into())),
+        }
+    }
+
+    /// Whether any participation data were loaded (the hourly family's door).
+    pub fn has_participation(&self) -> bool {
+        self.hours.is_some()
+    }
+}
+
+/// The error of a station file none of whose rows survived validation
+/// (exit code 1, as a failed validation).
+fn no_valid_rows(s: &Source) -> Error {
+    Error::InvalidRows {
+        path: s.input.path.clone(),
+        count: s.quality.rows_excluded_invalid,
+        first: "no valid station rows remain to analyse".into(),
+    }
+}

@@ -1,0 +1,147 @@
+//! The uncertainty of the Klimek fit: a nonparametric bootstrap over
+//! stations (Efron 1979, *Ann. Statist.* 7(1): 1–26). Each replicate
+//! resamples the stations and refits, by the same scoring iteration from
+//! the point estimate (or, for the 2018 grid preset, by the whole
+//! procedure again); the intervals are percentile intervals. Replicate r
+//! uses the random stream (seed, r) and replicates are independent, so the
+//! result does not depend on the thread count.
+
+use rand::Rng as _;
+use rayon::prelude::*;
+
+use super::clean::{clean_parameters, CleanParameters};
+use super::fit::{observed_hist, FitData};
+use super::grid_2018::grid_2018;
+use super::model::Setting;
+use super::objective::{Eval, Model};
+use super::options::{KlimekOptions, Procedure};
+use crate::rng;
+use crate::stats::bootstrap::Estimate;
+
+/// Purpose code of the resampling streams.
+const PURPOSE_RESAMPLE: u64 = 32;
+
+/// The reported quantities of one fit: values (`Replicate<f64>`) of the
+/// point fit or of a bootstrap replicate, or their estimates with
+/// intervals (`Replicate<Estimate>`).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Replicate<T = f64> {
+    /// f_i.
+    pub incremental_fraud: T,
+    /// f_e.
+    pub extreme_fraud: T,
+    pub theta: T,
+    pub alpha: T,
+    /// Ballots stuffed, as the fit implies.
+    pub manufactured_ballots: T,
+    /// Votes moved to the winner, as the fit implies.
+    pub stolen_votes: T,
+    /// τ.
+    pub turnout_mean: T,
+    /// ν.
+    pub share_mean: T,
+    /// σ_τ.
+    pub turnout_sd: T,
+    /// σ_ν.
+    pub share_sd: T,
+}
+
+impl Replicate {
+    /// The quantities of the fit `ev` of stations with total electorate
+    /// `electorate`, the implied ballots multiplied by `scale`.
+    ///
+    /// Manufactured ballots = E_total·[f_i·m_I + f_e·m_E], with m the
+    /// component's mean of xᵢ(1 − aᵢ); stolen votes likewise with
+    /// xᵢ^α(1 − vᵢ)aᵢ (the module doc, "Implied ballots").
+    pub fn of(ev: &Eval, electorate: f64, scale: f64) -> Replicate {
+        let c = &ev.comps;
+        let stuffed = electorate * (ev.fi() * c.stuffed[0] + ev.fe() * c.stuffed[1]);
+        let stolen = electorate * (ev.fi() * c.stolen[0] + ev.fe() * c.stolen[1]);
+        let s = ev.shape();
+        Replicate {
+            incremental_fraud: ev.fi(),
+            extreme_fraud: ev.fe(),
+            theta: s.theta,
+            alpha: s.alpha,
+            manufactured_ballots: stuffed * scale,
+            stolen_votes: stolen * scale,
+            turnout_mean: s.tau,
+            share_mean: s.nu,
+            turnout_sd: s.sd_t,
+            share_sd: s.sd_v,
+        }
+    }
+}
+
+/// The point values with percentile intervals at `level` over `reps`
+/// (no interval without replicates).
+pub(super) fn intervals(point: &Replicate, reps: &[Replicate], level: f64) -> Replicate<Estimate> {
+    let est = |f: fn(&Replicate) -> f64| {
+        Estimate::percentile(f(point), reps.iter().map(f).collect(), level)
+    };
+    Replicate {
+        incremental_fraud: est(|r| r.incremental_fraud),
+        extreme_fraud: est(|r| r.extreme_fraud),
+        theta: est(|r| r.theta),
+        alpha: est(|r| r.alpha),
+        manufactured_ballots: est(|r| r.manufactured_ballots),
+        stolen_votes: est(|r| r.stolen_votes),
+        turnout_mean: est(|r| r.turnout_mean),
+        share_mean: est(|r| r.share_mean),
+        turnout_sd: est(|r| r.turnout_sd),
+        share_sd: est(|r| r.share_sd),
+    }
+}
+
+/// The `opts.bootstrap` replicates of the fit `best` of the data `d`
+/// (whose clean reading is `kobak` and total electorate `electorate`),
+/// in replicate order.
+pub(super) fn replicates(
+    d: &FitData,
+    setting: &Setting,
+    opts: &KlimekOptions,
+    model: &Model,
+    best: &Eval,
+    kobak: &CleanParameters,
+    electorate: f64,
+) -> Vec<Replicate> {
+    let n = d.turnout.len();
+    // Every replicate's first Jacobian is the one at the point estimate:
+    // computed once.
+    let jacobian = (opts.bootstrap > 0 && opts.procedure == Procedure::Scoring)
+        .then(|| model.shape_jacobian(best));
+    (0..opts.bootstrap)
+        .into_par_iter()
+        .map(|r| {
+            let mut g = rng::stream(opts.seed, PURPOSE_RESAMPLE, r as u64);
+            let idx: Vec<usize> = (0..n).map(|_| g.random_range(0..n)).collect();
+            let o = observed_hist(d, Some(&idx), opts.bins).normalised();
+            let model = Model::new(setting, &o.cells, opts);
+            let ev = match opts.procedure {
+                Procedure::Scoring => {
+                    // The components at the point estimate do not depend on
+                    // the data: only the distance is recomputed.
+                    let start = Eval {
+                        p: best.p,
+                        comps: best.comps.clone(),
+                        mix: best.mix.clone(),
+                        value: model.distance(&best.mix),
+                    };
+                    model
+                        .refine(start, opts.max_iterations_bootstrap, jacobian.clone())
+                        .0
+                }
+                // The whole procedure again, the clean reading included
+                // (the point estimate's when the resample has none).
+                Procedure::Grid2018 => {
+                    let t: Vec<f64> = idx.iter().map(|&i| d.turnout[i]).collect();
+                    let v: Vec<f64> = idx.iter().map(|&i| d.share[i]).collect();
+                    grid_2018(&model, &clean_parameters(&t, &v).unwrap_or(*kobak))
+                }
+            };
+            // The electorate of the resample, not of the data.
+            let scale = idx.iter().map(|&i| d.electorate[i] as f64).sum::<f64>() / electorate;
+            Replicate::of(&ev, electorate, scale)
+        })
+        .collect()
+}

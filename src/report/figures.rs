@@ -1,0 +1,156 @@
+//! The report's figures: which plots each finding gets, drawn into
+//! `plots/` (PNG and SVG) and returned as inline SVG for the HTML page.
+
+use std::path::Path;
+
+use crate::error::Result;
+use crate::methods::digits;
+use crate::report::json::Report;
+use crate::report::{hourly_plots, html, plots};
+
+/// Draws every figure of `report` into `plots_dir` and returns them for
+/// the HTML page.
+pub fn draw(report: &Report, plots_dir: &Path) -> Result<html::Figures> {
+    let turnout = plots::TurnoutFigure {
+        histogram: &report.summary.turnout_distribution.histogram,
+        title: "Turnout distribution",
+    };
+    let mut figures = html::Figures {
+        turnout: plots::figure_files(&turnout, &plots_dir.join("turnout_histogram"))?,
+        ..html::Figures::default()
+    };
+    if let Some(f) = &report.findings.fingerprint {
+        let winner = f.contestants.iter().find(|c| c.winner);
+        if let Some(w) = winner {
+            let stations = w.by_stations.dense();
+            let voters = w.by_voters.dense();
+            let fig = plots::FingerprintFigure {
+                title: format!("Fingerprint of {}: stations and voters", w.contestant),
+                y_desc: format!("{} share (%)", w.contestant),
+                panels: vec![
+                    plots::HeatmapPanel {
+                        title: "stations".into(),
+                        bins: stations.bins,
+                        cells: &stations.cells,
+                    },
+                    plots::HeatmapPanel {
+                        title: "voters (ballots)".into(),
+                        bins: voters.bins,
+                        cells: &voters.cells,
+                    },
+                ],
+            };
+            figures.fingerprint = Some(plots::figure_files(
+                &fig,
+                &plots_dir.join("fingerprint_winner"),
+            )?);
+        }
+        if let Some(k) = &f.klimek {
+            let fig = plots::FingerprintFigure {
+                title: "Klimek model: observed, fitted and fair fingerprints (stations)".into(),
+                y_desc: "winner share (%)".into(),
+                panels: vec![
+                    plots::HeatmapPanel {
+                        title: "observed".into(),
+                        bins: k.observed.bins,
+                        cells: &k.observed.cells,
+                    },
+                    plots::HeatmapPanel {
+                        title: "fitted fraud model".into(),
+                        bins: k.fitted.bins,
+                        cells: &k.fitted.cells,
+                    },
+                    plots::HeatmapPanel {
+                        title: "fair model".into(),
+                        bins: k.fair.bins,
+                        cells: &k.fair.cells,
+                    },
+                ],
+            };
+            figures.klimek = Some(plots::figure_files(&fig, &plots_dir.join("klimek_fit"))?);
+        }
+    }
+    if let Some(ip) = &report.findings.integer_percent {
+        for (stem, counts, desc) in [
+            ("integer_turnout", &ip.turnout_histogram, "turnout (%)"),
+            (
+                "integer_leader",
+                &ip.leader_histogram,
+                "leader's result (%)",
+            ),
+        ] {
+            let fig = plots::IntegerPeaksFigure {
+                title: format!(
+                    "{desc}: stations per 0.1-point bin, whole percentages marked ({} stations)",
+                    ip.stations
+                ),
+                x_desc: desc,
+                counts,
+            };
+            figures
+                .integer
+                .push(plots::figure_files(&fig, &plots_dir.join(stem))?);
+        }
+    }
+    if let Some(d) = &report.findings.digits {
+        for (stem, fig) in digit_figures(d, &report.summary.winner) {
+            let svg = plots::figure_files(&fig, &plots_dir.join(&stem))?;
+            figures.digits.push((stem, svg));
+        }
+    }
+    if let Some(h) = &report.findings.hourly {
+        if let Some(fig) = hourly_plots::CurvesFigure::of(h) {
+            figures.hourly_curves =
+                Some(plots::figure_files(&fig, &plots_dir.join("hourly_curves"))?);
+        }
+        if let Some(l) = &h.late_surge {
+            let fig = hourly_plots::LateShareFigure { late: l };
+            figures.late_share = Some(plots::figure_files(&fig, &plots_dir.join("late_share"))?);
+        }
+    }
+    Ok(figures)
+}
+
+/// The digit plots of the report: each test on the winner's national counts.
+fn digit_figures<'a>(
+    d: &'a digits::DigitsFinding,
+    winner: &str,
+) -> Vec<(String, plots::DigitFigure<'a>)> {
+    d.results
+        .iter()
+        .filter(|r| r.region == digits::ALL_REGIONS && r.column == winner)
+        .filter(|r| r.column_role == digits::ColumnRole::Contestant && r.n > 0)
+        .filter_map(|r| {
+            let info = d.tests.iter().find(|t| t.test == r.test)?;
+            let mut p = r
+                .p_value
+                .map_or("insufficient data".to_string(), |p| format!("p = {p:.3}"));
+            if !r.reliable {
+                p.push_str("; unreliable: counts too small for this law");
+            }
+            Some((
+                format!("digits_{}", r.test.name()),
+                plots::DigitFigure {
+                    title: format!("{}: {} (n = {}, {p})", r.test.name(), r.column, r.n),
+                    x_desc: x_desc(r.test),
+                    categories: &info.categories,
+                    observed: &r.observed_frequencies,
+                    expected: &r.expected_frequencies,
+                    n: r.n,
+                },
+            ))
+        })
+        .collect()
+}
+
+fn x_desc(t: digits::DigitTest) -> &'static str {
+    use digits::DigitTest::*;
+    match t {
+        FirstDigit => "first digit",
+        SecondDigit => "second digit",
+        LastDigit => "last digit",
+        LastTwoDigits => "last two digits",
+        ZeroFive => "last digit",
+        DigitPairs => "last two digits form a pair that is",
+    }
+}

@@ -1,0 +1,387 @@
+//! The text the CLI prints: one renderer per finding, shared by the
+//! family's own subcommand and by `analyze`, so both print the same.
+
+use std::fmt::Write as _;
+
+use crate::methods::digits::{DigitsFinding, ALL_REGIONS};
+use crate::methods::excess::ExcessFinding;
+use crate::methods::fingerprint::FingerprintFinding;
+use crate::methods::hourly::HourlyFinding;
+use crate::methods::integer_percent::IntegerPercentFinding;
+use crate::methods::turnout_distribution::TurnoutDistributionFinding;
+use crate::report::format_p_value;
+use crate::report::json::Report;
+
+/// What `analyze` prints: the election and its data quality, then each
+/// family's text in registry order (the same its subcommand prints), then
+/// the families that could not run.
+pub fn report(r: &Report) -> String {
+    let mut out = String::new();
+    let s = &r.summary;
+    let q = &r.data_quality;
+    let winner_share = s
+        .contestants
+        .iter()
+        .find(|c| c.winner)
+        .map_or(f64::NAN, |c| c.share);
+    let _ = writeln!(
+        out,
+        "{}: {} stations, turnout {:.2} %, winner {} ({:.2} %)",
+        s.name,
+        s.stations,
+        100.0 * s.turnout,
+        s.winner,
+        100.0 * winner_share
+    );
+    let _ = writeln!(
+        out,
+        "rows: {} read, {} used, {} excluded as invalid, {} filtered, {} kept with findings",
+        q.rows_read, q.rows_used, q.rows_excluded_invalid, q.rows_excluded_filtered, q.rows_flagged
+    );
+    let f = &r.findings;
+    if let Some(d) = &f.digits {
+        out.push('\n');
+        out.push_str(&digits(d, &DigitRows::default()));
+    }
+    if let Some(fp) = &f.fingerprint {
+        out.push_str(&klimek(fp));
+    }
+    if let Some(x) = &f.excess_votes {
+        out.push_str(&excess_votes(x));
+    }
+    if let Some(ip) = &f.integer_percent {
+        out.push_str(&integer_percent(ip));
+    }
+    if let Some(td) = &f.turnout_distribution {
+        out.push_str(&turnout_distribution(td));
+    }
+    if let Some(h) = &f.hourly {
+        out.push('\n');
+        out.push_str(&hourly(h));
+    }
+    if !r.skipped.is_empty() {
+        out.push('\n');
+    }
+    for sk in &r.skipped {
+        let _ = writeln!(out, "not run on these data: {}: {}", sk.method, sk.reason);
+    }
+    out
+}
+
+/// Which digit results to print.
+#[derive(Debug, Clone, Default)]
+pub struct DigitRows {
+    /// Every region's results too (default: all stations only).
+    pub regions: bool,
+    /// Only this column.
+    pub column: Option<String>,
+}
+
+/// The digit tests: a table of results, the verdict and the caveats.
+pub fn digits(f: &DigitsFinding, rows: &DigitRows) -> String {
+    let mut out = String::new();
+    let a = rows;
+    let _ = writeln!(
+        out,
+        "{:<16} {:<28} {:<14} {:>7} {:>6} {:>10} {:>3} {:>9} {:>9} {:>8} {:>8} {:>21} {:>7} conformity",
+        "test",
+        "column",
+        "region",
+        "n",
+        "excl",
+        "X2",
+        "df",
+        "p",
+        "q",
+        "mean",
+        "expect",
+        "interval",
+        "MAD",
+    );
+    for r in f
+        .results
+        .iter()
+        .filter(|r| a.regions || r.region == ALL_REGIONS)
+        .filter(|r| a.column.as_ref().is_none_or(|c| &r.column == c))
+    {
+        let fmt = |x: Option<f64>, d: usize| x.map_or("-".to_string(), |v| format!("{v:.d$}"));
+        let p = |x| format_p_value(x, "-");
+        let [mean, exp, ci] = r.mean_cells("-");
+        let conf = r.conformity_label("");
+
+        let _ = writeln!(
+            out,
+            "{:<16} {:<28} {:<14} {:>7} {:>6} {:>10} {:>3} {:>9} {:>9} {:>8} {:>8} {:>21} {:>7} {}",
+            r.test.name(),
+            truncate(&r.column, 28),
+            truncate(&r.region, 14),
+            r.n,
+            r.n_excluded,
+            fmt(r.statistic, 2),
+            r.df,
+            p(r.p_value),
+            p(r.q_value),
+            mean,
+            exp,
+            ci,
+            fmt(r.mad, 4),
+            conf
+        );
+    }
+    let _ = writeln!(out, "\n{}", f.verdict);
+    for c in &f.caveats {
+        let _ = writeln!(out, "- {c}");
+    }
+    out
+}
+
+/// The Klimek fit inside a fingerprint finding (empty when not fitted).
+pub fn klimek(f: &FingerprintFinding) -> String {
+    let mut out = String::new();
+    if let Some(k) = &f.klimek {
+        let _ = writeln!(
+            out,
+            "\nKlimek fit ({} stations, {} excluded, {} bootstrap replicates):",
+            k.stations, k.excluded, k.bootstrap_replicates
+        );
+        let _ = writeln!(
+            out,
+            "  incremental fraud f_i  {}",
+            k.incremental_fraud.display(4)
+        );
+        let _ = writeln!(
+            out,
+            "  extreme fraud f_e      {}",
+            k.extreme_fraud.display(4)
+        );
+        let _ = writeln!(
+            out,
+            "  theta, alpha           {}, {}",
+            k.theta.display(3),
+            k.alpha.display(2)
+        );
+        let _ = writeln!(
+            out,
+            "  clean turnout, share   {}, {}",
+            k.turnout_mean.display(3),
+            k.share_mean.display(3)
+        );
+        let _ = writeln!(
+            out,
+            "  manufactured ballots   {}",
+            k.manufactured_ballots.display(0)
+        );
+        let _ = writeln!(out, "  {}", k.verdict);
+    }
+    out
+}
+
+/// Shpilkin-style excess votes.
+pub fn excess_votes(x: &ExcessFinding) -> String {
+    let mut out = String::new();
+    let n = &x.national;
+    let _ = writeln!(
+        out,
+        "\nExcess votes (clean peak {:.0} %, clean share {:.3}): {:.0} [{}, {}]; stuffing {:.0}, switching {:.0}\n  {}",
+        100.0 * n.peak_turnout,
+        n.clean_share,
+        n.estimate,
+        n.ci_low.map_or("-".into(), |v| format!("{v:.0}")),
+        n.ci_high.map_or("-".into(), |v| format!("{v:.0}")),
+        n.stuffing,
+        n.switching,
+        x.verdict
+    );
+    out
+}
+
+/// The integer-percentage test.
+pub fn integer_percent(ip: &IntegerPercentFinding) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\nInteger percentages ({} stations kept, {} excluded):",
+        ip.stations, ip.excluded
+    );
+    for (name, c) in [
+        ("turnout", &ip.turnout),
+        ("leader", &ip.leader),
+        ("either", &ip.either),
+    ] {
+        let _ = writeln!(
+            out,
+            "  {name:<8} observed {:>7} expected {:>9.1} sd {:>6.1} excess {:>8.1} p {}",
+            c.observed,
+            c.expected,
+            c.sd,
+            c.excess,
+            format_p_value(Some(c.p_value), "-")
+        );
+    }
+    let _ = writeln!(out, "  {}", ip.verdict);
+    out
+}
+
+/// The turnout distribution and the vote–turnout regressions.
+pub fn turnout_distribution(td: &TurnoutDistributionFinding) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\nTurnout distribution: skewness {:.3}, kurtosis {:.3}, dip {:.4} (p {}), corr(turnout, winner share) {:.3}",
+        td.skewness.estimate,
+        td.kurtosis.estimate,
+        td.dip_test.dip,
+        format_p_value(Some(td.dip_test.p_value), "-"),
+        td.turnout_share_correlation.estimate
+    );
+    for s in &td.slopes {
+        let _ = writeln!(
+            out,
+            "  votes/electorate on turnout: {:<28} slope {:>7.3} [{:.3}, {:.3}] {:?}",
+            s.contestant, s.slope, s.ci_low, s.ci_high, s.reading
+        );
+    }
+    out
+}
+
+/// Participation over the day.
+pub fn hourly(f: &HourlyFinding) -> String {
+    let mut out = String::new();
+    if let (Some(r), Some(s)) = (&f.reports, &f.schedule) {
+        let q = &r.data_quality;
+        let _ = writeln!(
+            out,
+            "Participation reports ({}, {} layout): {} rows read, {} used, {} excluded, {} stations flagged, {} stations without reports",
+            r.path, r.layout, q.rows_read, q.rows_used, q.rows_excluded_invalid, q.rows_flagged, r.stations_without_reports
+        );
+        for p in &q.problems {
+            let _ = writeln!(
+                out,
+                "  {:<20} {:>7} rows  {}",
+                p.kind.name(),
+                p.rows,
+                p.description
+            );
+        }
+        let _ = writeln!(
+            out,
+            "Schedule: polls {}–{} over {} day(s); reports at {}; close {}",
+            s.opens,
+            s.closes,
+            s.days,
+            s.report_times.join(", "),
+            s.close
+        );
+    }
+    if let Some(c) = &f.curves {
+        let _ = writeln!(out, "\nNational curve (reporting stations):");
+        for p in &c.national {
+            let _ = writeln!(
+                out,
+                "  {:<18} {:>7} stations {:>11} voters  {:>6.2} % of electorate  {:>6.2} % of final",
+                p.time,
+                p.stations_reporting,
+                p.voters,
+                100.0 * p.share_of_electorate,
+                100.0 * p.share_of_final
+            );
+        }
+    }
+    if let Some(l) = &f.late_surge {
+        let _ = writeln!(
+            out,
+            "\nLate surges after {} (pace from {}): {} stations scored, {} flagged ({:.2} %); median late share {:.3}, tau {:.3}, pace slope {:.3}",
+            l.last_report,
+            l.earlier_report.as_deref().unwrap_or("-"),
+            l.scored,
+            l.flagged,
+            100.0 * l.flag_rate,
+            l.median_late_share,
+            l.tau,
+            l.pace_slope
+        );
+        let _ = writeln!(
+            out,
+            "  late ballots {} observed, {:.0} expected; excess {} ({:.0} % interval); at flagged stations {:.0}",
+            l.late_ballots,
+            l.expected_late_ballots,
+            l.excess_ballots.display(0),
+            100.0 * l.options.level,
+            l.excess_ballots_flagged
+        );
+    }
+    if let Some(t) = &f.throughput {
+        let _ = writeln!(
+            out,
+            "\nThroughput ({} issuing point(s), {} s per voter): {} stations with {} impossible intervals; lower bound on inflated ballots {} ({} without assumptions)",
+            t.options.booths,
+            t.options.min_seconds_per_voter,
+            t.stations_with_violations,
+            t.interval_violations,
+            t.excess_lower_bound,
+            t.whole_day_lower_bound
+        );
+    }
+    for (title, list) in [
+        ("late surge", &f.top_late_surge),
+        ("throughput", &f.top_throughput),
+        ("curve shape", &f.top_shape),
+    ] {
+        if list.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "\nMost anomalous stations by {title}:");
+        for s in list.iter().take(10) {
+            let reports: Vec<String> = s
+                .reports
+                .iter()
+                .map(|r| r.map_or("-".into(), |v| v.to_string()))
+                .collect();
+            let _ = writeln!(
+                out,
+                "  {:<14} {:<22} electorate {:>5} final {:>5} curve [{}] late {} q {} bound {} shape z {}",
+                s.station,
+                s.region,
+                s.electorate,
+                s.final_count,
+                reports.join(" "),
+                s.late_share.map_or("-".into(), |v| format!("{v:.3}")),
+                format_p_value(s.late_q, "-"),
+                s.excess_lower_bound,
+                s.shape_z.map_or("-".into(), |v| format!("{v:+.1}"))
+            );
+        }
+    }
+    if let Some(m) = &f.machine_logs {
+        let t = &m.totals;
+        let _ = writeln!(
+            out,
+            "\nMachine logs: {} ballots on {} machines at {} stations; {} too fast, lower bound on inflated ballots {}, {} outside hours, {} stations too regular",
+            t.ballots,
+            t.machines,
+            t.stations,
+            t.too_fast_ballots,
+            t.excess_lower_bound,
+            t.outside_hours.map_or("-".into(), |v| v.to_string()),
+            t.stations_too_regular
+        );
+    }
+    for p in &f.announced_pace {
+        let _ = writeln!(out, "\nAnnounced pace ({}): {}", p.scope, p.verdict);
+    }
+    for r in &f.reconciliation {
+        let _ = writeln!(out, "\nBulletin row {}: {}", r.row, r.verdict);
+    }
+    let _ = writeln!(out, "\n{}", f.verdict);
+    out
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(n - 1).collect();
+        t.push('…');
+        t
+    }
+}
