@@ -13,7 +13,8 @@ use std::time::Duration;
 mod common;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use escrutinio::methods::digits::{analyse, DigitsOptions};
+use escrutinio::methods::digits::{analyse, Digits, DigitsOptions};
+use escrutinio::methods::{Context, Family};
 use escrutinio::simulate::simulate;
 use escrutinio::stats::bootstrap::categorical_mean_interval;
 
@@ -25,19 +26,22 @@ fn bench_digits(c: &mut Criterion) {
         .expect("election");
     let mut g = c.benchmark_group("digits_1m_stations_10_contestants");
     g.sample_size(10).measurement_time(Duration::from_secs(10));
+    let ctx = Context::new(1);
     let no_boot = DigitsOptions {
         bootstrap_replicates: 0,
         ..DigitsOptions::default()
     };
-    g.bench_function("all_tests_no_bootstrap", |b| {
-        b.iter(|| analyse(&election, &no_boot).expect("runs"))
-    });
-    let national = DigitsOptions {
+    let national = Digits::checked(DigitsOptions {
         by_region: false,
         ..no_boot.clone()
-    };
+    })
+    .expect("valid");
+    let no_boot = Digits::checked(no_boot).expect("valid");
+    g.bench_function("all_tests_no_bootstrap", |b| {
+        b.iter(|| analyse(&election, &no_boot, &ctx))
+    });
     g.bench_function("all_tests_national_no_bootstrap", |b| {
-        b.iter(|| analyse(&election, &national).expect("runs"))
+        b.iter(|| analyse(&election, &national, &ctx))
     });
     g.finish();
     // One bootstrap interval of a last-digit mean over 1,000,000 counts.

@@ -22,11 +22,16 @@
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use escrutinio::methods::excess::ExcessVotes;
 use escrutinio::methods::excess::{self, ExcessOptions};
+use escrutinio::methods::fingerprint::Fingerprint;
 use escrutinio::methods::fingerprint::{self, FingerprintOptions};
 use escrutinio::methods::integer_percent;
+use escrutinio::methods::integer_percent::IntegerPercent;
 use escrutinio::methods::klimek::{self, KlimekOptions};
+use escrutinio::methods::turnout_distribution::TurnoutDistribution;
 use escrutinio::methods::turnout_distribution::{self, TurnoutDistributionOptions};
+use escrutinio::methods::{Context, Family};
 use escrutinio::simulate::{simulate, SimParams};
 
 fn bench_family(c: &mut Criterion) {
@@ -43,6 +48,10 @@ fn bench_family(c: &mut Criterion) {
         .expect("valid")
         .to_election()
         .expect("election");
+    let ctx = Context::new(1);
+    let xo = ExcessVotes::checked(ExcessOptions::default()).expect("valid");
+    let io = IntegerPercent::checked(Default::default()).expect("valid");
+    let to = TurnoutDistribution::checked(TurnoutDistributionOptions::default()).expect("valid");
     let mut g = c.benchmark_group("fingerprint_family_100k_stations");
     g.sample_size(10).measurement_time(Duration::from_secs(30));
     g.bench_function("klimek_point_fit", |b| {
@@ -50,35 +59,32 @@ fn bench_family(c: &mut Criterion) {
             bootstrap: 0,
             ..KlimekOptions::default()
         };
-        b.iter(|| klimek::analyse(&e, &o).expect("fit"))
+        b.iter(|| klimek::analyse(&e, &o, &ctx).expect("fit"))
     });
     g.bench_function("excess_votes_1000", |b| {
-        b.iter(|| excess::analyse(&e, &ExcessOptions::default()).expect("excess"))
+        b.iter(|| excess::analyse(&e, &xo, &ctx).expect("excess"))
     });
     g.bench_function("integer_percent_exact", |b| {
-        b.iter(|| integer_percent::analyse(&e, &Default::default()))
+        b.iter(|| integer_percent::analyse(&e, &io, &ctx))
     });
     g.bench_function("turnout_distribution_1000", |b| {
-        b.iter(|| {
-            turnout_distribution::analyse(&e, &TurnoutDistributionOptions::default())
-                .expect("distribution")
-        })
+        b.iter(|| turnout_distribution::analyse(&e, &to, &ctx).expect("distribution"))
     });
     g.bench_function("family_klimek_100_replicates", |b| {
-        let f = FingerprintOptions {
+        let f = Fingerprint::checked(FingerprintOptions {
             klimek: Some(KlimekOptions {
                 bootstrap: 100,
                 ..KlimekOptions::default()
             }),
             ..FingerprintOptions::default()
-        };
+        })
+        .expect("valid");
         b.iter(|| {
             (
-                fingerprint::analyse(&e, &f).expect("fingerprint"),
-                excess::analyse(&e, &ExcessOptions::default()).expect("excess"),
-                integer_percent::analyse(&e, &Default::default()),
-                turnout_distribution::analyse(&e, &TurnoutDistributionOptions::default())
-                    .expect("distribution"),
+                fingerprint::analyse(&e, &f, &ctx),
+                excess::analyse(&e, &xo, &ctx).expect("excess"),
+                integer_percent::analyse(&e, &io, &ctx),
+                turnout_distribution::analyse(&e, &to, &ctx).expect("distribution"),
             )
         })
     });

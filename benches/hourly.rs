@@ -21,6 +21,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use escrutinio::io::hourly::{load_long, Hours};
 use escrutinio::io::{load, InvalidRows, Schema};
 use escrutinio::methods::hourly::{self, late_surge, throughput, HourlyOptions};
+use escrutinio::methods::Context;
 use escrutinio::simulate::{simulate, SimParams};
 
 fn bench_hourly(c: &mut Criterion) {
@@ -67,6 +68,7 @@ fn bench_hourly(c: &mut Criterion) {
     let p = load_long(&h, &schema, &e, hours, InvalidRows::Fail).unwrap();
     assert_eq!(p.times.len(), 6);
     let opts = HourlyOptions::default();
+    let ctx = Context::new(1);
 
     let mut g = c.benchmark_group("hourly");
     g.sample_size(10).measurement_time(Duration::from_secs(30));
@@ -74,10 +76,10 @@ fn bench_hourly(c: &mut Criterion) {
         b.iter(|| load_long(&h, &schema, &e, hours, InvalidRows::Fail).unwrap())
     });
     g.bench_function("family_100k_x6", |b| {
-        b.iter(|| hourly::analyze_hourly(Some(&e), Some(&p), &[], hours, &opts))
+        b.iter(|| hourly::analyze_hourly(Some(&e), Some(&p), &[], hours, &opts, &ctx))
     });
     g.bench_function("late_surge_100k_x6", |b| {
-        b.iter(|| late_surge::late_surge(&e, &p, &opts.late_surge).unwrap())
+        b.iter(|| late_surge::late_surge(&e, &p, &opts.late_surge, &ctx).unwrap())
     });
     g.bench_function("throughput_100k_x6", |b| {
         b.iter(|| throughput::throughput(&e, &p, &opts.throughput))

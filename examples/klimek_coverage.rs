@@ -49,9 +49,9 @@ fn main() {
             &KlimekOptions {
                 bootstrap: bootstrap as usize,
                 ci_level: 0.9,
-                seed: rep,
                 ..KlimekOptions::default()
             },
+            &escrutinio::methods::Context::new(rep),
         )
         .unwrap();
         for (k, (est, truth)) in [(&f.incremental_fraud, fi), (&f.extreme_fraud, fe)]

@@ -45,7 +45,13 @@ fn main() {
                 .clone();
             let hours = Hours::parse("08:00", "20:00").unwrap();
             let p = load_long(&h, &Schema::standard(), &e, hours, InvalidRows::Fail).unwrap();
-            let l = late_surge(&e, &p, &LateSurgeOptions::default()).unwrap();
+            let l = late_surge(
+                &e,
+                &p,
+                &LateSurgeOptions::default(),
+                &escrutinio::methods::Context::new(1),
+            )
+            .unwrap();
             let (mut tp, mut fp, mut big, mut found, mut clean) = (0, 0, 0, 0, 0);
             for (i, s) in sim.stations.iter().enumerate() {
                 let flagged = l.stations[i].flagged;

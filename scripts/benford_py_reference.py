@@ -10,7 +10,7 @@ computes on:
   * real columns of ../shared/data/russia/{2011,2018}.csv.gz (the Rust test
     loads them with escrutinio's own loader and schema).
 
-tests/digits_reference.rs compares escrutinio's statistics with these values
+tests/digits.rs ("agreement with benford_py") compares escrutinio's statistics with these values
 to 1e-9 relative. Run it again after changing the inputs:
 
     python3 -m venv /tmp/bpy && /tmp/bpy/bin/pip install benford_py==0.5.0

@@ -94,7 +94,9 @@ pub struct ElectionParts {
 /// The turnout numerator and share denominator follow the Russian protocol
 /// conventions used by Kobak, Shpilkin & Pshenichnikov only when the schema
 /// maps them so; methods that reproduce a paper with another convention say
-/// so in their options (see `../shared/METHODS.md`, "Quantities differ").
+/// so in their options (Kobak et al.'s notebooks take ballots issued over
+/// valid + invalid; the R Election Forensics Toolkit of Kalinin & Mebane
+/// takes total votes for both).
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Election {

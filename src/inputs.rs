@@ -13,9 +13,9 @@ use crate::error::{Error, Result};
 use crate::io::bulletins::{load_bulletins, Bulletin};
 use crate::io::hourly::{self as hourly_io, Hours, Participation};
 use crate::io::load::{load_with_table, SchemaInfo};
+use crate::io::logs::{load_logs, MachineLogs};
 use crate::io::table::FileInfo;
 use crate::io::validate::DataQuality;
-use crate::io::logs::{load_logs, MachineLogs};
 use crate::io::{InvalidRows, Schema};
 
 /// The files of an analysis and how to read them.
@@ -88,8 +88,8 @@ impl Inputs {
         let p = &files.participation;
         let spec = schema.hourly.as_ref();
         let wide = !p.off && spec.is_some_and(|h| !h.columns.is_empty());
-        let wanted = !p.off
-            && (p.reports.is_some() || p.bulletins.is_some() || p.logs.is_some() || wide);
+        let wanted =
+            !p.off && (p.reports.is_some() || p.bulletins.is_some() || p.logs.is_some() || wide);
         let (source, election, table) = match &files.stations {
             Some(path) => {
                 let (loaded, table) = load_with_table(path, &schema, files.invalid_rows)?;

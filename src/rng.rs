@@ -148,7 +148,11 @@ mod tests {
         let mut sorted = codes.clone();
         sorted.sort_unstable();
         sorted.dedup();
-        assert_eq!(sorted.len(), codes.len(), "duplicate purpose codes: {codes:?}");
+        assert_eq!(
+            sorted.len(),
+            codes.len(),
+            "duplicate purpose codes: {codes:?}"
+        );
         // A keyed code never equals another purpose's code, even for the
         // keys that would map onto one by the XOR.
         let d = Purpose::DigitMean;
@@ -169,7 +173,10 @@ mod tests {
         assert_eq!(binomial(&mut g, 10, 0.0), 0);
         assert_eq!(binomial(&mut g, 10, 1.0), 10);
         let n = 20_000;
-        let mean = (0..n).map(|_| binomial(&mut g, 100, 0.3) as f64).sum::<f64>() / n as f64;
+        let mean = (0..n)
+            .map(|_| binomial(&mut g, 100, 0.3) as f64)
+            .sum::<f64>()
+            / n as f64;
         // Standard error of the mean: sqrt(100·0.3·0.7/20000) ≈ 0.032.
         assert!((mean - 30.0).abs() < 0.15, "{mean}");
     }

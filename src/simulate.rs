@@ -50,7 +50,6 @@ use serde::Serialize;
 
 use crate::rng::{self, binomial, Purpose};
 
-
 /// Report times of the simulated hourly participation (local clock).
 pub const HOURLY_TIMES: [&str; 5] = ["10:00", "12:00", "15:00", "18:00", "20:00"];
 /// Expected cumulative share of clean voters at each report time (polls open 08:00).

@@ -6,7 +6,7 @@
 //! rate at α = 0.05 over R simulated data sets must lie in the central 99 %
 //! interval of Binomial(R, 0.05), computed exactly below.
 
-mod common;
+use crate::common;
 
 use escrutinio::methods::digits::tally::DigitTally;
 use escrutinio::methods::digits::{
@@ -88,7 +88,14 @@ fn rejection_counts(t: DigitTest, runs: u64, n: usize, draw: fn(u64, usize) -> V
     for run in 0..runs {
         let values = draw(1000 + run, n);
         let tl = tally(&values, &e);
-        let res = evaluate_counts(t, observed(t, &tl), tl.stations, &opts, run);
+        let res = evaluate_counts(
+            t,
+            observed(t, &tl),
+            tl.stations,
+            &opts,
+            run,
+            &common::ctx(1),
+        );
         assert_eq!(res.status, Status::Ok, "{t:?}: n = {}", res.n);
         r.pearson += (res.p_value.unwrap() <= ALPHA) as u64;
         r.g += (res.g_p_value.unwrap() <= ALPHA) as u64;
@@ -183,7 +190,14 @@ fn bootstrap_interval_of_the_mean_covers_at_its_level() {
     for run in 0..runs {
         let tl = tally(&binomial_counts(5000 + run, 1500), &e);
         let t = DigitTest::LastDigit;
-        let r = evaluate_counts(t, observed(t, &tl), tl.stations, &opts, run);
+        let r = evaluate_counts(
+            t,
+            observed(t, &tl),
+            tl.stations,
+            &opts,
+            run,
+            &common::ctx(1),
+        );
         let m = r.mean.unwrap();
         covered += (m.ci_low.unwrap() <= 4.5 && 4.5 <= m.ci_high.unwrap()) as u64;
     }
@@ -228,7 +242,14 @@ fn fabricated_last_digits_are_found_with_power_above_0_9() {
         let mut rejected = 0;
         for run in 0..runs {
             let tl = tally(&fabricated_counts(7000 + run, 3000, 0.2), &e);
-            let r = evaluate_counts(t, observed(t, &tl), tl.stations, &opts, run);
+            let r = evaluate_counts(
+                t,
+                observed(t, &tl),
+                tl.stations,
+                &opts,
+                run,
+                &common::ctx(1),
+            );
             rejected += (r.p_value.unwrap() <= ALPHA) as u64;
         }
         let power = rejected as f64 / runs as f64;
@@ -256,13 +277,13 @@ fn clean_simulated_elections_reject_2bl_but_not_last_digits() {
         let e = sim.to_election().unwrap();
         let f = digits::analyse(
             &e,
-            &DigitsOptions {
+            &common::checked::<escrutinio::methods::digits::Digits>(DigitsOptions {
                 tests: vec![DigitTest::SecondDigit, DigitTest::LastDigit],
                 by_region: false,
                 ..no_bootstrap()
-            },
-        )
-        .unwrap();
+            }),
+            &common::ctx(1),
+        );
         let winner = |t: DigitTest| {
             f.results
                 .iter()
@@ -306,8 +327,18 @@ fn analysis_is_identical_for_any_thread_count() {
         .num_threads(1)
         .build()
         .unwrap();
-    let a = one.install(|| digits::analyse(&e, &opts).unwrap());
-    let b = digits::analyse(&e, &opts).unwrap();
+    let a = one.install(|| {
+        digits::analyse(
+            &e,
+            &common::checked::<escrutinio::methods::digits::Digits>(opts.clone()),
+            &common::ctx(1),
+        )
+    });
+    let b = digits::analyse(
+        &e,
+        &common::checked::<escrutinio::methods::digits::Digits>(opts.clone()),
+        &common::ctx(1),
+    );
     assert_eq!(
         serde_json::to_string(&a).unwrap(),
         serde_json::to_string(&b).unwrap()
@@ -436,14 +467,14 @@ fn leader_means(year: &str, t: DigitTest, e: Eligibility) -> Option<(u64, f64)> 
     let election = loaded.election().unwrap();
     let f = digits::analyse(
         election,
-        &DigitsOptions {
+        &common::checked::<escrutinio::methods::digits::Digits>(DigitsOptions {
             tests: vec![t],
             eligibility: e,
             by_region: false,
             ..no_bootstrap()
-        },
-    )
-    .unwrap();
+        }),
+        &common::ctx(1),
+    );
     let winner = &election.contestants[election.winner].name;
     let r = f.results.iter().find(|r| &r.column == winner).unwrap();
     Some((r.n, r.mean.as_ref().unwrap().observed))
@@ -634,12 +665,12 @@ fn clean_elections_raise_no_last_digit_flags_because_small_counts_are_set_aside(
         let e = sim.to_election().unwrap();
         let f = digits::analyse(
             &e,
-            &DigitsOptions {
+            &common::checked::<escrutinio::methods::digits::Digits>(DigitsOptions {
                 by_region: false,
                 ..no_bootstrap()
-            },
-        )
-        .unwrap();
+            }),
+            &common::ctx(1),
+        );
         let invalid = f
             .results
             .iter()

@@ -3,7 +3,7 @@
 //! answers: Kobak's published clean parameters, simulations with known
 //! injected fraud, the Spanish clean control and the Russian elections.
 
-mod common;
+use crate::common;
 
 use escrutinio::io::{load, InvalidRows};
 use escrutinio::methods::excess::{self, ExcessOptions};
@@ -99,7 +99,7 @@ fn klimek_recovers_injected_fraud_shares() {
         ..KlimekOptions::default()
     };
     let fit = |n: usize, seed: u64, fi: f64, fe: f64| {
-        let f = klimek::analyse(&model_sim(n, seed, fi, fe), &opts).unwrap();
+        let f = klimek::analyse(&model_sim(n, seed, fi, fe), &opts, &common::ctx(1)).unwrap();
         let (gi, ge) = (f.incremental_fraud.estimate, f.extreme_fraud.estimate);
         eprintln!("n {n} seed {seed}: f_i {fi} -> {gi:.4}, f_e {fe} -> {ge:.4}");
         assert!(f.converged, "n {n} seed {seed}: no convergence");
@@ -155,9 +155,9 @@ fn klimek_intervals_cover_the_truth() {
                 &KlimekOptions {
                     bootstrap: 100,
                     ci_level: 0.9,
-                    seed,
                     ..KlimekOptions::default()
                 },
+                &common::ctx(seed),
             )
             .unwrap();
             for (k, (est, truth)) in [(&f.incremental_fraud, fi), (&f.extreme_fraud, fe)]
@@ -194,9 +194,9 @@ fn klimek_intervals_and_implied_ballots() {
         &KlimekOptions {
             bootstrap: 40,
             ci_level: 0.9,
-            seed: 21,
             ..KlimekOptions::default()
         },
+        &common::ctx(21),
     )
     .unwrap();
     let m = f.manufactured_ballots;
@@ -222,7 +222,6 @@ fn klimek_fit_does_not_depend_on_threads() {
     let (e, _) = sim(5_000, 31, 0.1, 0.02, 0.4, true);
     let opts = KlimekOptions {
         bootstrap: 6,
-        seed: 3,
         ..KlimekOptions::default()
     };
     let grid = KlimekOptions {
@@ -235,7 +234,10 @@ fn klimek_fit_does_not_depend_on_threads() {
                 .num_threads(threads)
                 .build()
                 .unwrap()
-                .install(|| serde_json::to_string(&klimek::analyse(&e, o).unwrap()).unwrap())
+                .install(|| {
+                    serde_json::to_string(&klimek::analyse(&e, o, &common::ctx(3)).unwrap())
+                        .unwrap()
+                })
         };
         assert_eq!(run(1), run(3));
     }
@@ -255,9 +257,9 @@ fn fraud_free_simulations_show_no_fraud() {
             &e,
             &KlimekOptions {
                 bootstrap: 20,
-                seed,
                 ..KlimekOptions::default()
             },
+            &common::ctx(seed),
         )
         .unwrap();
         eprintln!(
@@ -280,11 +282,11 @@ fn fraud_free_simulations_show_no_fraud() {
         assert!(f.extreme_fraud.estimate < 0.002, "{:?}", f.extreme_fraud);
         let x = excess::analyse(
             &e,
-            &ExcessOptions {
+            &common::checked::<escrutinio::methods::excess::ExcessVotes>(ExcessOptions {
                 bootstrap: 400,
-                seed,
                 ..ExcessOptions::default()
-            },
+            }),
+            &common::ctx(seed),
         )
         .unwrap();
         let (lo, hi) = (x.national.ci_low.unwrap(), x.national.ci_high.unwrap());
@@ -313,11 +315,11 @@ fn excess_votes_detect_stuffing() {
     let e = s.to_election().unwrap();
     let x = excess::analyse(
         &e,
-        &ExcessOptions {
+        &common::checked::<escrutinio::methods::excess::ExcessVotes>(ExcessOptions {
             bootstrap: 300,
-            seed: 5,
             ..ExcessOptions::default()
-        },
+        }),
+        &common::ctx(5),
     )
     .unwrap();
     let n = &x.national;
@@ -351,7 +353,14 @@ fn turnout_distribution_reads_fraud_and_its_absence() {
         ..TurnoutDistributionOptions::default()
     };
     let (clean, _) = sim(20_000, 61, 0.0, 0.0, 0.15, false);
-    let c = turnout_distribution::analyse(&clean, &opts).unwrap();
+    let c = turnout_distribution::analyse(
+        &clean,
+        &common::checked::<escrutinio::methods::turnout_distribution::TurnoutDistribution>(
+            opts.clone(),
+        ),
+        &common::ctx(1),
+    )
+    .unwrap();
     // Normal turnout: skewness about 0, kurtosis about 3, unimodal; the
     // winner's slope is its share (0.5), inside [0, 1].
     assert!(c.skewness.estimate.abs() < 0.1, "{:?}", c.skewness);
@@ -361,7 +370,14 @@ fn turnout_distribution_reads_fraud_and_its_absence() {
     assert_eq!(w.reading, SlopeReading::Within);
     assert!((w.slope - 0.5).abs() < 0.05, "{w:?}");
     let (fraud, _) = sim(20_000, 62, 0.0, 0.15, 0.4, false);
-    let f = turnout_distribution::analyse(&fraud, &opts).unwrap();
+    let f = turnout_distribution::analyse(
+        &fraud,
+        &common::checked::<escrutinio::methods::turnout_distribution::TurnoutDistribution>(
+            opts.clone(),
+        ),
+        &common::ctx(1),
+    )
+    .unwrap();
     // A second mode near 100 % turnout: the dip test rejects, and the
     // winner's votes grow faster than turnout.
     assert!(f.dip_test.p_value < 0.01, "{:?}", f.dip_test);
@@ -399,6 +415,7 @@ fn spain_2019_is_clean() {
             bootstrap: 10,
             ..KlimekOptions::default()
         },
+        &common::ctx(1),
     )
     .unwrap();
     for est in [&f.incremental_fraud, &f.extreme_fraud] {
@@ -408,7 +425,11 @@ fn spain_2019_is_clean() {
         );
     }
     assert!(f.verdict.contains("near zero"), "{}", f.verdict);
-    let ip = escrutinio::methods::integer_percent::analyse(e, &Default::default());
+    let ip = escrutinio::methods::integer_percent::analyse(
+        e,
+        &common::checked::<escrutinio::methods::integer_percent::IntegerPercent>(Default::default()),
+        &common::ctx(1),
+    );
     assert!(ip.either.p_value > 0.01 && ip.turnout.p_value > 0.01 && ip.leader.p_value > 0.01);
     assert!(
         ip.verdict.starts_with("Not significant at 0.01"),
@@ -417,10 +438,11 @@ fn spain_2019_is_clean() {
     );
     let x = excess::analyse(
         e,
-        &ExcessOptions {
+        &common::checked::<escrutinio::methods::excess::ExcessVotes>(ExcessOptions {
             bootstrap: 100,
             ..ExcessOptions::default()
-        },
+        }),
+        &common::ctx(1),
     )
     .unwrap();
     // PSOE's share falls with turnout: no positive excess.
@@ -452,25 +474,36 @@ fn russian_federal_elections_are_flagged() {
                 bootstrap: 4,
                 ..KlimekOptions::default()
             },
+            &common::ctx(1),
         )
         .unwrap();
         let x = excess::analyse(
             &e,
-            &ExcessOptions {
+            &common::checked::<escrutinio::methods::excess::ExcessVotes>(ExcessOptions {
                 bootstrap: 50,
                 regions: false,
                 ..ExcessOptions::default()
-            },
+            }),
+            &common::ctx(1),
         )
         .unwrap();
-        let ip = escrutinio::methods::integer_percent::analyse(&e, &Default::default());
+        let ip = escrutinio::methods::integer_percent::analyse(
+            &e,
+            &common::checked::<escrutinio::methods::integer_percent::IntegerPercent>(
+                Default::default(),
+            ),
+            &common::ctx(1),
+        );
         let t = turnout_distribution::analyse(
             &e,
-            &TurnoutDistributionOptions {
-                bootstrap: 50,
-                dip_replicates: 200,
-                ..TurnoutDistributionOptions::default()
-            },
+            &common::checked::<escrutinio::methods::turnout_distribution::TurnoutDistribution>(
+                TurnoutDistributionOptions {
+                    bootstrap: 50,
+                    dip_replicates: 200,
+                    ..TurnoutDistributionOptions::default()
+                },
+            ),
+            &common::ctx(1),
         )
         .unwrap();
         let w = t
@@ -557,6 +590,7 @@ fn grid_2018_preset_on_russia() {
                 bootstrap: 0,
                 ..KlimekOptions::default()
             },
+            &common::ctx(1),
         )
         .unwrap();
         let got = [

@@ -2,7 +2,7 @@
 //! bulletins, against simulations with known injected late ballots,
 //! hand-built cases and the real intraday data in `../shared/data/`.
 
-mod common;
+use crate::common;
 
 use escrutinio::io::hourly::{load_long, Hours, Participation};
 use escrutinio::io::{load, InvalidRows, Schema};
@@ -59,7 +59,7 @@ struct Recovery {
 }
 
 fn recovery(sim: &Simulation, e: &Election, p: &Participation) -> Recovery {
-    let l = late_surge(e, p, &LateSurgeOptions::default()).expect("runs");
+    let l = late_surge(e, p, &LateSurgeOptions::default(), &common::ctx(1)).expect("runs");
     let (mut tp, mut fp, mut big, mut big_found, mut clean) = (0, 0, 0, 0, 0);
     for (i, s) in sim.stations.iter().enumerate() {
         let flagged = l.stations[i].flagged;
@@ -131,7 +131,7 @@ fn clean_simulations_have_calibrated_p_values_and_few_flags() {
     // stations within about 3.3 binomial sd), flags at most 1 %.
     for seed in [11, 12, 13] {
         let (_, e, p) = sim_loaded(&params(20_000, seed, 0.0, 0.0, 0.15, 0.0));
-        let l = late_surge(&e, &p, &LateSurgeOptions::default()).unwrap();
+        let l = late_surge(&e, &p, &LateSurgeOptions::default(), &common::ctx(1)).unwrap();
         let pv: Vec<f64> = l.stations.iter().filter_map(|s| s.p_value).collect();
         let n = pv.len() as f64;
         let at = |a: f64| pv.iter().filter(|&&p| p < a).count() as f64 / n;
@@ -159,7 +159,7 @@ fn clean_excess_interval_covers_zero_at_its_level() {
     for seed in 100..120u64 {
         let spread = if seed % 2 == 0 { 0.0 } else { 0.25 };
         let (_, e, p) = sim_loaded(&params(5_000, seed, 0.0, 0.0, 0.15, spread));
-        let l = late_surge(&e, &p, &LateSurgeOptions::default()).unwrap();
+        let l = late_surge(&e, &p, &LateSurgeOptions::default(), &common::ctx(1)).unwrap();
         let (lo, hi) = (
             l.excess_ballots.ci_low.unwrap(),
             l.excess_ballots.ci_high.unwrap(),

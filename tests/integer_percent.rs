@@ -4,10 +4,10 @@
 //! within ±15, the Monte Carlo noise of the paper's 1,000 replicates
 //! (`../shared/data/README.md`).
 
-mod common;
+use crate::common;
 
 use escrutinio::io::{load, InvalidRows};
-use escrutinio::methods::integer_percent::{analyse, IntegerPercentOptions};
+use escrutinio::methods::integer_percent::{analyse, IntegerPercent, IntegerPercentOptions};
 
 struct Published {
     year: &'static str,
@@ -59,7 +59,8 @@ fn reproduces_the_published_integer_percentage_anomalies() {
         let loaded = load(&path, Some(&schema), InvalidRows::Exclude).unwrap();
         let f = analyse(
             loaded.election().unwrap(),
-            &IntegerPercentOptions::default(),
+            &common::checked::<IntegerPercent>(IntegerPercentOptions::default()),
+            &common::ctx(1),
         );
         eprintln!(
             "{}: kept {}, either {} − {:.1} = {:.1} (sd {:.1}), leader {} − {:.1} = {:.1}, turnout {} − {:.1} = {:.1}",
@@ -111,7 +112,8 @@ fn exact_null_is_calibrated_on_clean_simulations() {
         .unwrap();
         let f = analyse(
             &sim.to_election().unwrap(),
-            &IntegerPercentOptions::default(),
+            &common::checked::<IntegerPercent>(IntegerPercentOptions::default()),
+            &common::ctx(1),
         );
         for (k, c) in [&f.either, &f.leader, &f.turnout].iter().enumerate() {
             rejections[k] += (c.p_value <= 0.05) as u64;
@@ -161,7 +163,11 @@ fn two_percent_rounded_turnouts_are_detected_at_50000_stations() {
             }
         }
         assert!(rounded >= 900, "only {rounded} stations could be rounded");
-        let f = analyse(&e, &IntegerPercentOptions::default());
+        let f = analyse(
+            &e,
+            &common::checked::<IntegerPercent>(IntegerPercentOptions::default()),
+            &common::ctx(1),
+        );
         detected += (f.turnout.p_value <= 0.05) as u32;
         if seed == 0 {
             eprintln!(

@@ -4,7 +4,7 @@
 //! 2 (unusable input or schema), never a panic (exit 101), and its message
 //! must name the file and, where they apply, the row and the column.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

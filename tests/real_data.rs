@@ -1,7 +1,7 @@
 //! Every station-results set in ../shared/data loads through its schema file and
 //! its national totals equal those stated in ../shared/data/README.md.
 
-mod common;
+use crate::common;
 
 use escrutinio::io::validate::ProblemKind;
 use escrutinio::io::{load, load_with_schema, InvalidRows, Loaded, Schema};

@@ -2,7 +2,7 @@
 //! documented command (data/sample/README.md), byte for byte, and the
 //! README's first command runs on it.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

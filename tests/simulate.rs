@@ -7,7 +7,7 @@
 //! each test is deterministic; 4 SE makes a false alarm under a correct model
 //! a 1-in-16,000 event per check.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

@@ -36,12 +36,12 @@ pub struct FingerprintArgs {
     #[arg(long, default_value_t = 50)]
     pub klimek_bins: usize,
     /// Distance of the Klimek fit: multinomial (binned likelihood) or rss.
-    #[arg(long, default_value = "multinomial", value_parser = parse_distance)]
+    #[arg(long, default_value = "multinomial")]
     pub klimek_distance: Distance,
     /// Procedure of the Klimek fit: scoring (escrutinio's maximum likelihood
     /// over all eight parameters) or grid-2018 (Klimek et al. 2018: Kobak's
     /// clean reading and θ fixed, RSS on 1 % cells, grids over f and α).
-    #[arg(long, default_value = "scoring", value_parser = parse_procedure)]
+    #[arg(long, default_value = "scoring")]
     pub klimek_procedure: Procedure,
     /// Fix the incremental-fraud width θ instead of fitting it.
     #[arg(long)]
@@ -68,22 +68,6 @@ pub struct FingerprintArgs {
     /// (0: exact null only).
     #[arg(long, default_value_t = 0)]
     pub integer_monte_carlo: usize,
-}
-
-fn parse_distance(s: &str) -> Result<Distance, String> {
-    match s {
-        "multinomial" => Ok(Distance::Multinomial),
-        "rss" => Ok(Distance::Rss),
-        d => Err(format!("unknown Klimek distance {d:?} (multinomial or rss)")),
-    }
-}
-
-fn parse_procedure(s: &str) -> Result<Procedure, String> {
-    match s {
-        "scoring" => Ok(Procedure::Scoring),
-        "grid-2018" => Ok(Procedure::Grid2018),
-        p => Err(format!("unknown Klimek procedure {p:?} (scoring or grid-2018)")),
-    }
 }
 
 impl FingerprintArgs {
@@ -164,7 +148,11 @@ pub fn run(a: Args) -> escrutinio::Result<i32> {
     let e = inputs.require_election()?;
     let outcome = plan.run(&inputs, &Context::new(a.seed));
     // The four sections, or the first reason one could not run.
-    if let Some(s) = outcome.skipped.iter().find(|s| s.method != "fingerprint.klimek") {
+    if let Some(s) = outcome
+        .skipped
+        .iter()
+        .find(|s| s.method != "fingerprint.klimek")
+    {
         return Err(escrutinio::Error::Options(s.reason.clone()));
     }
     let f = outcome.findings;

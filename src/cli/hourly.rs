@@ -83,26 +83,26 @@ impl HourlyArgs {
     /// The hourly family's options.
     pub fn options(&self) -> HourlyOptions {
         HourlyOptions {
-                late_surge: LateSurgeOptions {
-                    alpha: self.late_alpha,
-                    bootstrap: self.late_bootstrap,
-                    level: self.late_level,
-                    ..Default::default()
-                },
-                throughput: ThroughputOptions {
-                    min_seconds_per_voter: self.min_seconds_per_voter,
-                    booths: self.booths,
-                },
-                pace: PaceOptions {
-                    centres: self.centres,
-                    issuing_points_per_centre: self.issuing_points_per_centre,
-                    min_seconds_per_voter: self.min_seconds_per_voter,
-                },
-                top: self.hourly_top,
-                logs: LogOptions {
-                    min_seconds_per_voter: self.log_min_seconds,
-                    ..LogOptions::default()
-                },
+            late_surge: LateSurgeOptions {
+                alpha: self.late_alpha,
+                bootstrap: self.late_bootstrap,
+                level: self.late_level,
+                ..Default::default()
+            },
+            throughput: ThroughputOptions {
+                min_seconds_per_voter: self.min_seconds_per_voter,
+                booths: self.booths,
+            },
+            pace: PaceOptions {
+                centres: self.centres,
+                issuing_points_per_centre: self.issuing_points_per_centre,
+                min_seconds_per_voter: self.min_seconds_per_voter,
+            },
+            top: self.hourly_top,
+            logs: LogOptions {
+                min_seconds_per_voter: self.log_min_seconds,
+                ..LogOptions::default()
+            },
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Excess votes for the winner above what the low-turnout stations'
 //! behaviour predicts, after Sergey Shpilkin's method (Shpilkin 2009–2011,
 //! popularised in Kobak, Shpilkin & Pshenichnikov, *Significance* 13(4):
-//! 20–23, 2016; `../shared/METHODS.md`, "Shpilkin-style excess votes").
+//! 20–23, 2016).
 //!
 //! # Method
 //! 1. Bin the stations by turnout (1-point bins by default) and sum the
@@ -44,7 +44,6 @@ use crate::methods::family::{
 };
 use crate::rng::Purpose;
 use crate::stats::bootstrap::Estimate;
-
 
 /// Options.
 #[derive(Debug, Clone, Serialize)]
@@ -405,7 +404,9 @@ impl Family for ExcessVotes {
         options: &Checked<ExcessOptions>,
         ctx: &Context,
     ) -> Result<ExcessFinding, Skip> {
-        let e = inputs.election().ok_or_else(|| Skip::new("no station table"))?;
+        let e = inputs
+            .election()
+            .ok_or_else(|| Skip::new("no station table"))?;
         analyse(e, options, ctx).map_err(Skip::from)
     }
 

@@ -15,7 +15,7 @@ use super::klimek::{self, KlimekFit, KlimekOptions};
 use crate::election::Election;
 use crate::inputs::Inputs;
 use crate::methods::family::{
-    Checked, ColumnValues, Context, Family, OptionsError, Skip, StationColumn,
+    Checked, ColumnValues, Context, Family, OptionsError, Recorded, Skip, StationColumn,
 };
 use crate::stats::histogram::{Histogram2d, SparseHistogram};
 
@@ -84,7 +84,7 @@ impl FingerprintOptions {
 pub struct FingerprintRecord {
     pub bins: usize,
     pub region_bins: usize,
-    pub klimek: Option<KlimekOptions>,
+    pub klimek: Option<Recorded<KlimekOptions>>,
 }
 
 /// The finding.
@@ -138,7 +138,9 @@ impl Family for Fingerprint {
         options: &Checked<FingerprintOptions>,
         ctx: &Context,
     ) -> Result<FingerprintFinding, Skip> {
-        let e = inputs.election().ok_or_else(|| Skip::new("no station table"))?;
+        let e = inputs
+            .election()
+            .ok_or_else(|| Skip::new("no station table"))?;
         Ok(analyse(e, options, ctx))
     }
 
@@ -209,14 +211,7 @@ pub fn analyse(
     // Bad options are errors; data the model cannot be fitted to are a
     // recorded skip, so that the rest of the analysis still runs.
     let (klimek, klimek_skipped) = match &opts.klimek {
-        // TODO(klimek split): pass ctx once the fit takes it.
-        Some(k) => match klimek::analyse(
-            e,
-            &KlimekOptions {
-                seed: ctx.seed(),
-                ..k.clone()
-            },
-        ) {
+        Some(k) => match klimek::analyse(e, k, ctx) {
             Ok(f) => (Some(f), None),
             Err(m) => (None, Some(m)),
         },
@@ -226,10 +221,7 @@ pub fn analyse(
         options: FingerprintRecord {
             bins: opts.bins,
             region_bins: opts.region_bins,
-            klimek: opts.klimek.as_ref().map(|k| KlimekOptions {
-                seed: ctx.seed(),
-                ..k.clone()
-            }),
+            klimek: opts.klimek.as_ref().map(|k| Recorded::new(k, ctx)),
         },
         contestants,
         regions,

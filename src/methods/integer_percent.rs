@@ -3,7 +3,7 @@
 //! *Annals of Applied Statistics* 10(1): 54–75, "Integer percentages as
 //! electoral falsification fingerprints").
 //!
-//! # Definitions (the paper's, `../shared/METHODS.md`)
+//! # Definitions (the paper's, §2 and its supplementary code)
 //! Stations are kept when valid + invalid > 0 and the electorate is at least
 //! 100, then when turnout ≤ 0.99 and the leader's result ≤ 0.99. Turnout
 //! p₂ = 100·issued/electorate, leader's result p₁ = 100·leader/(valid +
@@ -104,7 +104,9 @@ impl Family for IntegerPercent {
         options: &Checked<IntegerPercentOptions>,
         ctx: &Context,
     ) -> Result<IntegerPercentFinding, Skip> {
-        let e = inputs.election().ok_or_else(|| Skip::new("no station table"))?;
+        let e = inputs
+            .election()
+            .ok_or_else(|| Skip::new("no station table"))?;
         Ok(analyse(e, options, ctx))
     }
 

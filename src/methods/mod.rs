@@ -15,4 +15,6 @@ pub mod machine_logs;
 pub mod summary;
 pub mod turnout_distribution;
 
-pub use family::{Checked, ColumnValues, Context, Family, OptionsError, Recorded, Skip, StationColumn};
+pub use family::{
+    Checked, ColumnValues, Context, Family, OptionsError, Recorded, Skip, StationColumn,
+};

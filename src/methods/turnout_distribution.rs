@@ -41,7 +41,6 @@ use crate::stats::bootstrap::{quantile_sorted, Estimate};
 use crate::stats::dip::{dip_null_distribution, dip_statistic};
 use crate::stats::gof::{normal_quantile, normal_two_sided_p_value};
 
-
 /// Options.
 #[derive(Debug, Clone, Serialize)]
 pub struct TurnoutDistributionOptions {
@@ -82,7 +81,9 @@ impl Family for TurnoutDistribution {
         options: &Checked<TurnoutDistributionOptions>,
         ctx: &Context,
     ) -> Result<TurnoutDistributionFinding, Skip> {
-        let e = inputs.election().ok_or_else(|| Skip::new("no station table"))?;
+        let e = inputs
+            .election()
+            .ok_or_else(|| Skip::new("no station table"))?;
         analyse(e, options, ctx).map_err(Skip::from)
     }
 }
@@ -313,9 +314,9 @@ pub fn analyse(
     let null_n = n.min(2000);
     let scale = (null_n as f64 / nf).sqrt();
     let null: Vec<f64> = dip_null_distribution(null_n, opts.dip_replicates, ctx.seed())
-    .into_iter()
-    .map(|d| d * scale)
-    .collect();
+        .into_iter()
+        .map(|d| d * scale)
+        .collect();
     let exceed = null.iter().filter(|&&d| d >= dip).count();
     let dip_test = DipTest {
         dip,

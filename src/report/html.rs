@@ -88,7 +88,12 @@ fn fingerprint_section(h: &mut String, r: &Report, figures: &Figures) {
     if let Some(svg) = &figures.fingerprint {
         figure(h, svg, "The winner's fingerprint: turnout × share, 1-point cells, logarithmic colour scale (<code>plots/fingerprint_winner.*</code>).");
     }
-    if let Some(k) = r.findings.fingerprint.as_ref().and_then(|f| f.klimek.as_ref()) {
+    if let Some(k) = r
+        .findings
+        .fingerprint
+        .as_ref()
+        .and_then(|f| f.klimek.as_ref())
+    {
         h.push_str("<h3>Klimek et al. fraud model</h3>\n");
         let _ = writeln!(h, "<p class=\"verdict\">{}</p>", escape(&k.verdict));
         let _ = writeln!(

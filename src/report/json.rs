@@ -4,10 +4,10 @@
 
 use serde::Serialize;
 
+use crate::analyze::Findings;
 use crate::io::load::SchemaInfo;
 use crate::io::table::FileInfo;
 use crate::io::validate::DataQuality;
-use crate::analyze::Findings;
 use crate::io::InvalidRows;
 use crate::methods::family::StationColumn;
 use crate::methods::summary::Summary;

@@ -653,7 +653,10 @@ mod tests {
                 .collect(),
         );
         assert_eq!(big, seq);
-        let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+        let one = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
         assert_eq!(big, one.install(|| dip_null_distribution(1000, 400, 3)));
         for d in [0.0, 0.03, 0.05, 0.08, 1.0] {
             let p = dip_p_value_simulated(d, 60, 300, 9);

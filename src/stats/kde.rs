@@ -1,6 +1,8 @@
 //! Gaussian kernel density estimates on a grid of [0, 1], and their first
 //! local maximum above a threshold (how Kobak reads the clean turnout and
-//! vote share of Klimek et al.'s model off the data, `../shared/METHODS.md`).
+//! vote share of Klimek et al.'s model off the data: Kobak, Shpilkin &
+//! Pshenichnikov, "Statistical fingerprints of electoral fraud?",
+//! *Significance* 13(4): 20–23, 2016, and their analysis notebooks).
 
 /// Scott's rule bandwidth, h = σ̂ · n^(−1/5) with σ̂ the sample standard
 /// deviation (n − 1 divisor): scipy's `gaussian_kde` default.

@@ -1,6 +1,14 @@
-//! Shared numerics: goodness-of-fit statistics, multiple-testing adjustment
-//! and the seeded bootstrap. Kernels work on plain slices so that they are
-//! easy to test against hand-computed values.
+//! Shared numerics. Kernels work on plain slices so that they are easy to
+//! test against hand-computed values:
+//! - [`bootstrap`]: seeded percentile bootstrap, type-7 quantiles, the
+//!   [`bootstrap::Estimate`] type every interval uses;
+//! - [`dip`]: Hartigan's dip statistic and its simulated uniform null;
+//! - [`gof`]: Pearson X², G, normal and chi-square tail probabilities,
+//!   Nigrini's MAD, discrete moments;
+//! - [`histogram`]: one- and two-dimensional histograms (dense and sparse);
+//! - [`kde`]: Gaussian kernel densities and their first local maximum;
+//! - [`multiple`]: Benjamini–Hochberg q-values;
+//! - [`normal_table`]: a fast tabulated normal CDF for the Klimek quadrature.
 
 pub mod bootstrap;
 pub mod dip;

@@ -1,5 +1,4 @@
 //! Helpers shared by the integration tests.
-#![allow(dead_code)]
 
 use std::path::PathBuf;
 
@@ -36,4 +35,16 @@ pub fn schema(name: &str) -> PathBuf {
 /// The release binary built by cargo for integration tests.
 pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_escrutinio"))
+}
+
+/// Options checked by their family (panics on invalid test options).
+pub fn checked<F: escrutinio::methods::Family>(
+    o: F::Options,
+) -> escrutinio::methods::Checked<F::Options> {
+    F::checked(o).expect("valid options")
+}
+
+/// A run context with `seed`.
+pub fn ctx(seed: u64) -> escrutinio::methods::Context {
+    escrutinio::methods::Context::new(seed)
 }

@@ -181,7 +181,7 @@ mod tests {
 
     #[test]
     fn benford_second_digit_to_six_decimals() {
-        // Hill (1995), Table 1; Mebane (2006), Table 1; METHODS.md.
+        // Hill (1995), Table 1; Mebane (2006), Table 1.
         let want = [
             0.119679, 0.113890, 0.108821, 0.104330, 0.100308, 0.096677, 0.093375, 0.090352,
             0.087570, 0.084997,

@@ -172,8 +172,14 @@ impl Family for Digits {
         OptionsError::lift(Self::NAME, options.check())
     }
 
-    fn run(inputs: &Inputs, options: &Checked<DigitsOptions>, ctx: &Context) -> Result<DigitsFinding, Skip> {
-        let e = inputs.election().ok_or_else(|| Skip::new("no station table"))?;
+    fn run(
+        inputs: &Inputs,
+        options: &Checked<DigitsOptions>,
+        ctx: &Context,
+    ) -> Result<DigitsFinding, Skip> {
+        let e = inputs
+            .election()
+            .ok_or_else(|| Skip::new("no station table"))?;
         Ok(analyse(e, options, ctx))
     }
 }
@@ -747,7 +753,14 @@ mod tests {
 
     #[test]
     fn uniform_last_digits_give_zero_statistic() {
-        let r = evaluate_counts(DigitTest::LastDigit, vec![100; 10], 1200, &opts(), 1);
+        let r = evaluate_counts(
+            DigitTest::LastDigit,
+            vec![100; 10],
+            1200,
+            &opts(),
+            1,
+            &Context::new(1),
+        );
         assert_eq!(r.status, Status::Ok);
         assert_eq!((r.n, r.n_excluded, r.df), (1000, 200, 9));
         assert_eq!(r.statistic, Some(0.0));
@@ -764,7 +777,14 @@ mod tests {
     #[test]
     fn hand_computed_zero_five() {
         // 60 of 200 counts end in 0 or 5: X² = (60−40)²/40 + (140−160)²/160 = 12.5.
-        let r = evaluate_counts(DigitTest::ZeroFive, vec![60, 140], 200, &opts(), 1, &Context::new(1));
+        let r = evaluate_counts(
+            DigitTest::ZeroFive,
+            vec![60, 140],
+            200,
+            &opts(),
+            1,
+            &Context::new(1),
+        );
         assert!((r.statistic.unwrap() - 12.5).abs() < 1e-12);
         assert!((r.p_value.unwrap() - chi_square_p_value(12.5, 1)).abs() < 1e-15);
         let m = r.mean.unwrap();
@@ -778,11 +798,25 @@ mod tests {
         // Last two digits need n·0.01 ≥ 5, i.e. n ≥ 500.
         let mut c = vec![5u64; 100];
         c[0] = 4;
-        let r = evaluate_counts(DigitTest::LastTwoDigits, c, 600, &opts(), 1, &Context::new(1));
+        let r = evaluate_counts(
+            DigitTest::LastTwoDigits,
+            c,
+            600,
+            &opts(),
+            1,
+            &Context::new(1),
+        );
         assert_eq!(r.status, Status::InsufficientData);
         assert!(r.p_value.is_none() && r.statistic.is_none() && r.mean.is_none());
         assert_eq!(r.n, 499);
-        let r = evaluate_counts(DigitTest::LastTwoDigits, vec![5; 100], 600, &opts(), 1);
+        let r = evaluate_counts(
+            DigitTest::LastTwoDigits,
+            vec![5; 100],
+            600,
+            &opts(),
+            1,
+            &Context::new(1),
+        );
         assert_eq!(r.status, Status::Ok);
     }
 
@@ -793,7 +827,14 @@ mod tests {
             .iter()
             .map(|p| (p * 100_000.0).round() as u64)
             .collect();
-        let r = evaluate_counts(DigitTest::SecondDigit, c, 100_000, &opts(), 1, &Context::new(1));
+        let r = evaluate_counts(
+            DigitTest::SecondDigit,
+            c,
+            100_000,
+            &opts(),
+            1,
+            &Context::new(1),
+        );
         assert_eq!(r.mad_conformity, Some(Conformity::Close));
         assert!(r.mad.unwrap() < 1e-5);
     }

@@ -6,7 +6,8 @@
 //! announcement `V_F` (at the close), the votes the final adds,
 //! `V_F − V_a`, over the open time after `t_a` are compared with the pace
 //! before it, `V_a` over the open time since polls opened
-//! (`../shared/METHODS.md`, "Hourly participation": Venezuela 2017,
+//! (the worked case is Venezuela's 2017 Constituent Assembly vote: CNE
+//! bulletins of 30 July 2017, and Smartmatic's statement of 2 August 2017;
 //! 4,368,855 votes in the last 90 minutes, about 3.3 a minute per centre
 //! against 0.37 before, a 9× acceleration). With the number of polling
 //! centres, both are given per centre; the issuing points a centre must have

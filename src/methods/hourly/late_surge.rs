@@ -7,8 +7,7 @@
 //! (the latest report time at which at least half of the stations report),
 //! `E` voters at the report time before it, and `F` voters in the final
 //! count, the late ballots are `L = F − C` and the late share
-//! `ℓ = L / F` (the quantity of `../shared/METHODS.md`, "Hourly
-//! participation"). On the empirical-logit scale (Cox 1970, *The Analysis of
+//! `ℓ = L / F`. On the empirical-logit scale (Cox 1970, *The Analysis of
 //! Binary Data*, §3.2: `ln((k + ½)/(n − k + ½))`)
 //!
 //! ```text
@@ -32,7 +31,8 @@
 //! Medians and the Huber slope keep the fit robust to a minority of
 //! stuffed stations, which is what lets the same data serve as their own
 //! reference (as Bolivia 2019 taught, the null is conditioned on region:
-//! `../shared/METHODS.md`).
+//! a late-reporting trend can be geographic; Newman, "The 2019 Bolivia
+//! election", CEPR 2020, against the OAS audit of December 2019).
 //!
 //! # Score, p-value, flag
 //! The p-value is the one-sided mid-p of the observed late ballots under

@@ -21,10 +21,10 @@ pub mod throughput;
 
 use serde::Serialize;
 
+use crate::inputs::Inputs;
 use crate::io::bulletins::Bulletin;
 use crate::io::clock::format_clock;
 use crate::io::hourly::{hourly_flag_names, Hours, Participation};
-use crate::inputs::Inputs;
 use crate::io::validate::DataQuality;
 use crate::methods::family::{
     Checked, ColumnValues, Context, Family, OptionsError, Recorded, Skip, StationColumn,
@@ -152,7 +152,9 @@ impl Family for Hourly {
                 ..options.logs
             };
             let m = analyze_logs(logs, &lo);
-            finding.verdict.push_str(&format!(" Machine logs: {}", m.verdict));
+            finding
+                .verdict
+                .push_str(&format!(" Machine logs: {}", m.verdict));
             finding.machine_logs = Some(m);
         }
         Ok(finding)
@@ -178,8 +180,14 @@ impl Family for Hourly {
             col("late_q", ColumnValues::Float(c.late_q)),
             col("late_excess", ColumnValues::Float(c.late_excess)),
             col("late_surge", ColumnValues::Bool(c.late_surge)),
-            col("capacity_violations", ColumnValues::Count(c.capacity_violations)),
-            col("throughput_excess", ColumnValues::Unsigned(c.throughput_excess)),
+            col(
+                "capacity_violations",
+                ColumnValues::Count(c.capacity_violations),
+            ),
+            col(
+                "throughput_excess",
+                ColumnValues::Unsigned(c.throughput_excess),
+            ),
         ]
     }
 }

@@ -4,7 +4,7 @@
 //! With `b` issuing points (booths, voting machines, register books served
 //! at once) and a minimum service time `s` per voter at each, a station
 //! open for `Δ` seconds can process at most `⌊b·Δ/s⌋` voters
-//! (`../shared/METHODS.md`, "Hourly participation": capacity `b·Δ/s`).
+//! (a queueing bound: each point serves at most one voter per `s` seconds).
 //! Only time when polls are open counts (nights of a multi-day vote do not).
 //!
 //! # The bound

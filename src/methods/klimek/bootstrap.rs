@@ -3,7 +3,7 @@
 //! resamples the stations and refits, by the same scoring iteration from
 //! the point estimate (or, for the 2018 grid preset, by the whole
 //! procedure again); the intervals are percentile intervals. Replicate r
-//! uses the random stream (seed, r) and replicates are independent, so the
+//! uses the stream r of the registered purpose `KlimekResample` under the run's seed and replicates are independent, so the
 //! result does not depend on the thread count.
 
 use rand::Rng as _;
@@ -15,11 +15,11 @@ use super::grid_2018::grid_2018;
 use super::model::Setting;
 use super::objective::{Eval, Model};
 use super::options::{KlimekOptions, Procedure};
-use crate::rng;
+use crate::methods::family::Context;
+use crate::rng::Purpose;
 use crate::stats::bootstrap::Estimate;
 
 /// Purpose code of the resampling streams.
-const PURPOSE_RESAMPLE: u64 = 32;
 
 /// The reported quantities of one fit: values (`Replicate<f64>`) of the
 /// point fit or of a bootstrap replicate, or their estimates with
@@ -104,6 +104,7 @@ pub(super) fn replicates(
     best: &Eval,
     kobak: &CleanParameters,
     electorate: f64,
+    ctx: &Context,
 ) -> Vec<Replicate> {
     let n = d.turnout.len();
     // Every replicate's first Jacobian is the one at the point estimate:
@@ -113,7 +114,7 @@ pub(super) fn replicates(
     (0..opts.bootstrap)
         .into_par_iter()
         .map(|r| {
-            let mut g = rng::stream(opts.seed, PURPOSE_RESAMPLE, r as u64);
+            let mut g = ctx.stream(Purpose::KlimekResample, r as u64);
             let idx: Vec<usize> = (0..n).map(|_| g.random_range(0..n)).collect();
             let o = observed_hist(d, Some(&idx), opts.bins).normalised();
             let model = Model::new(setting, &o.cells, opts);

@@ -111,20 +111,21 @@ pub use options::{Distance, KlimekOptions, Procedure, ShareBase};
 pub use result::KlimekFit;
 
 use crate::election::Election;
+use crate::methods::family::{Context, Recorded};
 use bootstrap::Replicate;
 use objective::Model;
 use result::{sum_of_squares, Fingerprints};
 
 /// Fits the model to an election's winner (turnout = ballots / electorate,
 /// share = winner / share denominator, as the election defines them).
-pub fn analyse(e: &Election, opts: &KlimekOptions) -> Result<KlimekFit, String> {
-    fit(&FitData::from_election(e, opts.share_base), opts)
+pub fn analyse(e: &Election, opts: &KlimekOptions, ctx: &Context) -> Result<KlimekFit, String> {
+    fit(&FitData::from_election(e, opts.share_base), opts, ctx)
 }
 
 /// Fits the model to prepared data: the point fit (scoring, or the 2018
 /// grid preset), the bootstrap intervals, the fingerprints and the
 /// verdict.
-pub fn fit(d: &FitData, opts: &KlimekOptions) -> Result<KlimekFit, String> {
+pub fn fit(d: &FitData, opts: &KlimekOptions, ctx: &Context) -> Result<KlimekFit, String> {
     opts.check()?;
     let effective = grid_2018::effective_options(opts);
     let opts = &effective;
@@ -148,7 +149,7 @@ pub fn fit(d: &FitData, opts: &KlimekOptions) -> Result<KlimekFit, String> {
         Procedure::Scoring => fit::point_fit(&model, d, &kobak, opts),
     };
 
-    let reps = bootstrap::replicates(d, &setting, opts, &model, &best, &kobak, electorate);
+    let reps = bootstrap::replicates(d, &setting, opts, &model, &best, &kobak, electorate, ctx);
     let point = Replicate::of(&best, electorate, 1.0);
     let est = bootstrap::intervals(&point, &reps, opts.ci_level);
 
@@ -172,7 +173,7 @@ pub fn fit(d: &FitData, opts: &KlimekOptions) -> Result<KlimekFit, String> {
     let fingerprints = Fingerprints::of(&best, n, bins);
     Ok(KlimekFit {
         verdict,
-        options: opts.clone(),
+        options: Recorded::new(opts, ctx),
         stations: n,
         excluded: d.excluded,
         converged,

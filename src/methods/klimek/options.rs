@@ -122,7 +122,6 @@ pub struct KlimekOptions {
     /// each bootstrap replicate.
     pub max_iterations: usize,
     pub max_iterations_bootstrap: usize,
-    pub seed: u64,
 }
 
 impl Default for KlimekOptions {
@@ -141,7 +140,6 @@ impl Default for KlimekOptions {
             theta_min: 0.2,
             max_iterations: 60,
             max_iterations_bootstrap: 30,
-            seed: 1,
         }
     }
 }

@@ -7,13 +7,14 @@ use serde::Serialize;
 use super::clean::CleanParameters;
 use super::objective::Eval;
 use super::options::KlimekOptions;
+use crate::methods::family::Recorded;
 use crate::stats::bootstrap::Estimate;
 use crate::stats::histogram::{bin_of, Histogram2d};
 
 /// The fitted model.
 #[derive(Debug, Clone, Serialize)]
 pub struct KlimekFit {
-    pub options: KlimekOptions,
+    pub options: Recorded<KlimekOptions>,
     /// Stations fitted (turnout and share defined and in [0, 1]).
     pub stations: usize,
     /// Stations left out (undefined or above 1).
