@@ -519,6 +519,28 @@ impl Simulation {
 }
 
 impl Simulation {
+    /// Writes the election (`out`, CSV or Parquet by extension), its truth
+    /// (`out.truth.json`) and, when simulated, its participation
+    /// (`out.hourly.csv`); returns the truth file's path.
+    pub fn write_files(&self, out: &std::path::Path) -> crate::Result<std::path::PathBuf> {
+        use crate::error::Error;
+        use crate::io::write::write_frame;
+        let output = |p: &std::path::Path, e: &dyn std::fmt::Display| Error::Output {
+            path: p.display().to_string(),
+            message: e.to_string(),
+        };
+        let mut df = self.to_frame().map_err(|e| output(out, &e))?;
+        write_frame(&mut df, out)?;
+        let truth_path = std::path::PathBuf::from(format!("{}.truth.json", out.display()));
+        std::fs::write(&truth_path, self.truth().to_json()).map_err(|e| output(&truth_path, &e))?;
+        if let Some(h) = self.hourly_frame() {
+            let path = std::path::PathBuf::from(format!("{}.hourly.csv", out.display()));
+            let mut h = h.map_err(|e| output(&path, &e))?;
+            write_frame(&mut h, &path)?;
+        }
+        Ok(truth_path)
+    }
+
     /// The election as a table in the standard layout (no schema needed):
     /// `station, region, electorate, ballots, valid, invalid, <contestants>`.
     pub fn to_frame(&self) -> polars::prelude::PolarsResult<polars::prelude::DataFrame> {

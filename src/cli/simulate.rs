@@ -9,7 +9,7 @@
 
 use std::path::PathBuf;
 
-use escrutinio::io::write::write_frame;
+use super::emit;
 use escrutinio::simulate::{simulate, SimParams};
 use escrutinio::Error;
 
@@ -77,27 +77,9 @@ pub fn run(a: Args) -> escrutinio::Result<i32> {
         path: "simulate".into(),
         message: m,
     })?;
-    let mut df = sim.to_frame().map_err(|e| Error::Output {
-        path: a.out.display().to_string(),
-        message: e.to_string(),
-    })?;
-    write_frame(&mut df, &a.out)?;
-    let truth_path = PathBuf::from(format!("{}.truth.json", a.out.display()));
-    let truth = sim.truth().to_json();
-    std::fs::write(&truth_path, truth).map_err(|e| Error::Output {
-        path: truth_path.display().to_string(),
-        message: e.to_string(),
-    })?;
-    if let Some(h) = sim.hourly_frame() {
-        let path = PathBuf::from(format!("{}.hourly.csv", a.out.display()));
-        let mut h = h.map_err(|e| Error::Output {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })?;
-        write_frame(&mut h, &path)?;
-    }
+    let truth_path = sim.write_files(&a.out)?;
     let t = sim.truth().totals;
-    println!(
+    emit(&format!(
         "{}: {} stations, {} with incremental and {} with extreme fraud, {} ballots stuffed, {} votes stolen; truth in {}",
         a.out.display(),
         t.stations,
@@ -106,6 +88,6 @@ pub fn run(a: Args) -> escrutinio::Result<i32> {
         t.stuffed,
         t.stolen,
         truth_path.display()
-    );
+    ));
     Ok(0)
 }

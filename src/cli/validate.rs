@@ -8,7 +8,10 @@
 
 use std::path::PathBuf;
 
+use super::emit;
+
 use escrutinio::io::{load, InvalidRows};
+use escrutinio::report::text;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -26,39 +29,10 @@ pub fn run(a: Args) -> escrutinio::Result<i32> {
     let loaded = load(&a.file, a.schema.as_deref(), InvalidRows::Exclude)?;
     let q = &loaded.quality;
     if a.json {
-        println!("{}", serde_json::to_string_pretty(q).expect("serialises"));
+        let s = serde_json::to_string_pretty(q).expect("serialises");
+        emit(&format!("{s}\n"));
     } else {
-        println!(
-            "{}: {} rows read, {} usable, {} invalid (would be excluded), {} filtered by the schema, {} kept with findings",
-            a.file.display(),
-            q.rows_read,
-            q.rows_used,
-            q.rows_excluded_invalid,
-            q.rows_excluded_filtered,
-            q.rows_flagged
-        );
-        if q.problems.is_empty() {
-            println!("no problems found");
-        } else {
-            println!(
-                "{:<26} {:<9} {:>9} {:>11}  description",
-                "problem", "severity", "rows", "occurrences"
-            );
-            for p in &q.problems {
-                let sev = serde_json::to_value(p.severity).expect("serialises");
-                println!(
-                    "{:<26} {:<9} {:>9} {:>11}  {}",
-                    p.kind.name(),
-                    sev.as_str().unwrap_or(""),
-                    p.rows,
-                    p.occurrences,
-                    p.description
-                );
-                for ex in &p.examples {
-                    println!("    {}: {}", a.file.display(), ex);
-                }
-            }
-        }
+        emit(&text::data_quality(&a.file.display().to_string(), q));
     }
     Ok(if q.has_problems() { 1 } else { 0 })
 }

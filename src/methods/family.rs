@@ -197,3 +197,11 @@ pub enum ColumnValues {
     Unsigned(Vec<Option<u64>>),
     Text(Vec<String>),
 }
+
+/// A family (or a part of one) that was asked for but could not run on the
+/// data, with the reason (`skipped` in `report.json`).
+#[derive(Debug, Clone, Serialize)]
+pub struct SkippedMethod {
+    pub method: &'static str,
+    pub reason: String,
+}

@@ -2,7 +2,7 @@
 //! [`Family`]: options checked in the library, a serde finding, and
 //! `run(&Inputs, &Checked<Options>, &Context) -> Result<Finding, Skip>`.
 //! Methods never read files and never draw. The registry of families that
-//! `analyze` runs is [`crate::analyze::Plan`].
+//! `analyze` runs is [`registry`].
 
 pub mod digits;
 pub mod excess;
@@ -12,6 +12,7 @@ pub mod hourly;
 pub mod integer_percent;
 pub mod klimek;
 pub mod machine_logs;
+pub mod registry;
 pub mod summary;
 pub mod turnout_distribution;
 

@@ -4,17 +4,19 @@
 
 use serde::Serialize;
 
-use crate::analyze::Findings;
 use crate::io::load::SchemaInfo;
 use crate::io::table::FileInfo;
 use crate::io::validate::DataQuality;
 use crate::io::InvalidRows;
+pub use crate::methods::family::SkippedMethod;
 use crate::methods::family::StationColumn;
+use crate::methods::registry::Findings;
 use crate::methods::summary::Summary;
 
 /// Version of the `report.json` / `stations.*` layout (semantic versioning:
-/// a major bump removes or renames fields, a minor bump adds them).
-pub const SCHEMA_VERSION: &str = "2.0.0";
+/// a major bump removes or renames fields, a minor bump adds them, a patch
+/// moves numbers or order without renaming; history in `docs/report.md`).
+pub const SCHEMA_VERSION: &str = "2.0.1";
 
 /// The tool that wrote the report.
 #[derive(Debug, Clone, Serialize)]
@@ -64,13 +66,6 @@ pub struct Report {
     /// the JSON).
     #[serde(skip)]
     pub station_columns: Vec<StationColumn>,
-}
-
-/// A method that was asked for but could not run on the data.
-#[derive(Debug, Clone, Serialize)]
-pub struct SkippedMethod {
-    pub method: &'static str,
-    pub reason: String,
 }
 
 impl Report {

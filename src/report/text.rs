@@ -12,6 +12,42 @@ use crate::methods::turnout_distribution::TurnoutDistributionFinding;
 use crate::report::format_p_value;
 use crate::report::json::Report;
 
+/// What `validate` prints: the row counts, then one line per problem kind
+/// with its first examples (file, row, line, column, value).
+pub fn data_quality(path: &str, q: &crate::io::DataQuality) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{path}: {} rows read, {} usable, {} invalid (would be excluded), {} filtered by the schema, {} kept with findings",
+        q.rows_read, q.rows_used, q.rows_excluded_invalid, q.rows_excluded_filtered, q.rows_flagged
+    );
+    if q.problems.is_empty() {
+        let _ = writeln!(out, "no problems found");
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "{:<26} {:<9} {:>9} {:>11}  description",
+        "problem", "severity", "rows", "occurrences"
+    );
+    for p in &q.problems {
+        let sev = serde_json::to_value(p.severity).expect("serialises");
+        let _ = writeln!(
+            out,
+            "{:<26} {:<9} {:>9} {:>11}  {}",
+            p.kind.name(),
+            sev.as_str().unwrap_or(""),
+            p.rows,
+            p.occurrences,
+            p.description
+        );
+        for ex in &p.examples {
+            let _ = writeln!(out, "    {path}: {ex}");
+        }
+    }
+    out
+}
+
 /// What `analyze` prints: the election and its data quality, then each
 /// family's text in registry order (the same its subcommand prints), then
 /// the families that could not run.

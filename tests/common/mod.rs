@@ -48,3 +48,17 @@ pub fn checked<F: escrutinio::methods::Family>(
 pub fn ctx(seed: u64) -> escrutinio::methods::Context {
     escrutinio::methods::Context::new(seed)
 }
+
+/// Whether the full statistical studies run (`cargo test --release
+/// --features studies`, as `.ci/run` does); otherwise the fast tier runs
+/// their smoke versions.
+pub const STUDIES: bool = cfg!(feature = "studies");
+
+/// A study's size: `full` in the studies tier, `smoke` in the fast tier.
+pub fn size<T>(full: T, smoke: T) -> T {
+    if STUDIES {
+        full
+    } else {
+        smoke
+    }
+}

@@ -1,0 +1,142 @@
+//! The registry of method families: the one [`families!`] invocation
+//! below, a line per family in report order. It generates [`Plan`] (each
+//! family's options, `None` to skip it), [`CheckedPlan`] (the options after
+//! their checks, with the run loop) and [`Findings`] (each family's finding,
+//! serialised as a section of `report.json`). Adding a family is one line
+//! here plus its renderers in [`crate::report`] (`docs/architecture.md`).
+
+use super::family::{Checked, Context, Family, SkippedMethod, StationColumn};
+use crate::inputs::Inputs;
+
+/// What running a plan produced: the findings, the families that ran (in
+/// order), the ones that could not run on these data, and the per-station
+/// columns the families computed.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome<F> {
+    pub findings: F,
+    pub ran: Vec<&'static str>,
+    pub skipped: Vec<SkippedMethod>,
+    pub station_columns: Vec<StationColumn>,
+}
+
+/// Runs one family of a plan and files what it returned.
+pub fn run_family<Fam: Family, F>(
+    options: Option<&Checked<Fam::Options>>,
+    inputs: &Inputs,
+    ctx: &Context,
+    outcome: &mut Outcome<F>,
+    partial: &mut Vec<SkippedMethod>,
+) -> Option<Fam::Finding> {
+    let options = options?;
+    match Fam::run(inputs, options, ctx) {
+        Ok(finding) => {
+            outcome.ran.push(Fam::NAME);
+            partial.extend(
+                Fam::partial_skips(&finding)
+                    .into_iter()
+                    .map(|(method, reason)| SkippedMethod { method, reason }),
+            );
+            outcome
+                .station_columns
+                .extend(Fam::station_columns(inputs, &finding));
+            Some(finding)
+        }
+        Err(skip) => {
+            outcome.skipped.push(SkippedMethod {
+                method: Fam::NAME,
+                reason: skip.reason,
+            });
+            None
+        }
+    }
+}
+
+/// Declares the registry of families: `field: FamilyType` per line, in the
+/// order they run and appear in `report.json`. Generates `Plan`,
+/// `CheckedPlan` and `Findings` in the calling module (tests use it to
+/// register a family of their own).
+#[macro_export]
+macro_rules! families {
+    ($($field:ident : $family:ty),+ $(,)?) => {
+        /// Each family's options; `None` skips the family.
+        #[derive(Debug, Clone)]
+        pub struct Plan {
+            $(pub $field: Option<<$family as $crate::methods::Family>::Options>,)+
+        }
+
+        impl Default for Plan {
+            /// Every family at its defaults.
+            fn default() -> Self {
+                Plan { $($field: Some(Default::default()),)+ }
+            }
+        }
+
+        impl Plan {
+            /// No family at all.
+            pub fn none() -> Self {
+                Plan { $($field: None,)+ }
+            }
+
+            /// Checks every family's options.
+            pub fn check(
+                &self,
+            ) -> ::std::result::Result<CheckedPlan, $crate::methods::OptionsError> {
+                Ok(CheckedPlan {
+                    $($field: match &self.$field {
+                        Some(o) => Some(
+                            <$family as $crate::methods::Family>::checked(o.clone())?,
+                        ),
+                        None => None,
+                    },)+
+                })
+            }
+        }
+
+        /// A [`Plan`] whose options passed their checks.
+        #[derive(Debug, Clone)]
+        pub struct CheckedPlan {
+            $(pub $field: Option<
+                $crate::methods::Checked<<$family as $crate::methods::Family>::Options>,
+            >,)+
+        }
+
+        impl CheckedPlan {
+            /// Runs the planned families in registry order.
+            pub fn run(
+                &self,
+                inputs: &$crate::inputs::Inputs,
+                ctx: &$crate::methods::Context,
+            ) -> $crate::methods::registry::Outcome<Findings> {
+                let mut outcome = $crate::methods::registry::Outcome::<Findings>::default();
+                let mut partial = Vec::new();
+                $(
+                    let found = $crate::methods::registry::run_family::<$family, Findings>(
+                        self.$field.as_ref(), inputs, ctx, &mut outcome, &mut partial,
+                    );
+                    outcome.findings.$field = found;
+                )+
+                outcome.skipped.extend(partial);
+                outcome
+            }
+        }
+
+        /// Each family's finding (absent when it did not run); serialised
+        /// as one section of `report.json` per family.
+        #[derive(Debug, Clone, Default, ::serde::Serialize)]
+        pub struct Findings {
+            $(
+                #[serde(skip_serializing_if = "Option::is_none")]
+                pub $field: Option<<$family as $crate::methods::Family>::Finding>,
+            )+
+        }
+    };
+}
+
+families! {
+    digits: crate::methods::digits::Digits,
+    fingerprint: crate::methods::fingerprint::Fingerprint,
+    excess_votes: crate::methods::excess::ExcessVotes,
+    integer_percent: crate::methods::integer_percent::IntegerPercent,
+    turnout_distribution: crate::methods::turnout_distribution::TurnoutDistribution,
+    hourly: crate::methods::hourly::Hourly,
+}
