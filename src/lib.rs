@@ -3,20 +3,32 @@
 //! Station-level results in, calibrated evidence out: *was announced
 //! participation probably inflated, where, and by how much?*
 //!
-//! The flow runs one way:
-//! `io` (files + schema -> validated [`Election`] and a [`io::DataQuality`] record)
-//! -> `methods` (each returns a serde finding) -> `report` (JSON, CSV/Parquet, HTML, plots).
-//! The CLI (`src/main.rs`) is a thin layer over these functions.
+//! The flow runs one way (`docs/architecture.md`):
+//! [`inputs::Inputs::load`] (files + schema -> validated [`Election`], its
+//! data-quality record, participation data; each file read once) ->
+//! the method families of [`methods::registry`] (each a
+//! [`methods::Family`]: checked options, `run(&Inputs, &Checked, &Context)`,
+//! a serde finding) -> [`report`] (JSON, CSV/Parquet, HTML, plots, text).
+//! The CLI (`src/cli/`, feature `cli`) is a thin layer over these calls.
 //!
 //! ```no_run
-//! use std::path::Path;
-//! use escrutinio::io::{load, InvalidRows};
-//! use escrutinio::methods::summary::summarize;
+//! use std::path::PathBuf;
+//! use escrutinio::analyze::{build_report, Plan};
+//! use escrutinio::inputs::{InputFiles, Inputs};
 //!
-//! let loaded = load(Path::new("data/sample/election.csv"), None, InvalidRows::Exclude)?;
-//! let election = loaded.election()?;
-//! let summary = summarize(election);
-//! println!("{} stations, turnout {:.2}%", summary.stations, 100.0 * summary.turnout);
+//! // Every family at its defaults, without the Klimek bootstrap.
+//! let mut plan = Plan::default();
+//! plan.fingerprint.as_mut().unwrap().klimek.as_mut().unwrap().bootstrap = 0;
+//! let plan = plan.check()?; // options are checked before any file is read
+//! let inputs = Inputs::load(&InputFiles {
+//!     stations: Some(PathBuf::from("data/sample/election.csv")),
+//!     ..InputFiles::default()
+//! })?;
+//! let report = build_report(&inputs, &plan, 1)?;
+//! println!("{} stations, turnout {:.2}%", report.summary.stations, 100.0 * report.summary.turnout);
+//! if let Some(x) = &report.findings.excess_votes {
+//!     println!("excess votes: {}", x.verdict);
+//! }
 //! # Ok::<(), escrutinio::Error>(())
 //! ```
 

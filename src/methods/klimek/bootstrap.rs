@@ -19,8 +19,6 @@ use crate::methods::family::Context;
 use crate::rng::Purpose;
 use crate::stats::bootstrap::Estimate;
 
-/// Purpose code of the resampling streams.
-
 /// The reported quantities of one fit: values (`Replicate<f64>`) of the
 /// point fit or of a bootstrap replicate, or their estimates with
 /// intervals (`Replicate<Estimate>`).
@@ -93,19 +91,30 @@ pub(super) fn intervals(point: &Replicate, reps: &[Replicate], level: f64) -> Re
     }
 }
 
-/// The `opts.bootstrap` replicates of the fit `best` of the data `d`
-/// (whose clean reading is `kobak` and total electorate `electorate`),
-/// in replicate order.
+/// The point fit the bootstrap starts from: its model, its evaluation, the
+/// data's clean reading and total electorate.
+pub(super) struct PointFit<'a> {
+    pub model: &'a Model<'a>,
+    pub best: &'a Eval,
+    pub kobak: &'a CleanParameters,
+    pub electorate: f64,
+}
+
+/// The `opts.bootstrap` replicates of the point fit of the data `d`, in
+/// replicate order.
 pub(super) fn replicates(
     d: &FitData,
     setting: &Setting,
     opts: &KlimekOptions,
-    model: &Model,
-    best: &Eval,
-    kobak: &CleanParameters,
-    electorate: f64,
+    point: &PointFit,
     ctx: &Context,
 ) -> Vec<Replicate> {
+    let PointFit {
+        model,
+        best,
+        kobak,
+        electorate,
+    } = *point;
     let n = d.turnout.len();
     // Every replicate's first Jacobian is the one at the point estimate:
     // computed once.

@@ -149,7 +149,18 @@ pub fn fit(d: &FitData, opts: &KlimekOptions, ctx: &Context) -> Result<KlimekFit
         Procedure::Scoring => fit::point_fit(&model, d, &kobak, opts),
     };
 
-    let reps = bootstrap::replicates(d, &setting, opts, &model, &best, &kobak, electorate, ctx);
+    let reps = bootstrap::replicates(
+        d,
+        &setting,
+        opts,
+        &bootstrap::PointFit {
+            model: &model,
+            best: &best,
+            kobak: &kobak,
+            electorate,
+        },
+        ctx,
+    );
     let point = Replicate::of(&best, electorate, 1.0);
     let est = bootstrap::intervals(&point, &reps, opts.ci_level);
 
