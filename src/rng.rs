@@ -114,6 +114,38 @@ pub fn splitmix64(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// Uniform indices in `0..n` for resampling loops that draw millions of
+/// them (bootstrap over stations): SplitMix64 (Steele, Lea & Flood 2014,
+/// OOPSLA; passes BigCrush) seeded from a registered stream, with
+/// Lemire's multiply-shift map to `0..n` (Lemire 2019, *ACM TOMACS*
+/// 29(1); bias below n/2⁶⁴). About four times cheaper per draw than
+/// ChaCha8 with rejection sampling; as reproducible, since its seed comes
+/// from the stream of (seed, purpose, task).
+pub struct IndexDraws {
+    state: u64,
+}
+
+impl IndexDraws {
+    /// Seeded from the next word of `stream`.
+    pub fn from_stream(stream: &mut Rng) -> IndexDraws {
+        use rand::RngCore as _;
+        IndexDraws {
+            state: stream.next_u64(),
+        }
+    }
+
+    /// The next index in `0..n` (`n` > 0).
+    #[inline]
+    pub fn below(&mut self, n: usize) -> usize {
+        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        ((z as u128 * n as u128) >> 64) as usize
+    }
+}
+
 /// A Bin(n, p) draw (0 when n or p is 0, n when p ≥ 1), by `rand_distr`'s
 /// BTPE sampler (Kachitvichyanukul & Schmeiser 1988, *CACM* 31(2)).
 pub fn binomial(rng: &mut Rng, n: u64, p: f64) -> u64 {
@@ -164,6 +196,24 @@ mod tests {
             }
         }
         assert_eq!(d.keyed_code(5), d.code() ^ 5);
+    }
+
+    #[test]
+    fn index_draws_are_uniform_and_reproducible() {
+        let mut a = IndexDraws::from_stream(&mut stream(1, 2, 3));
+        let mut b = IndexDraws::from_stream(&mut stream(1, 2, 3));
+        let n = 7;
+        let draws = 70_000;
+        let mut counts = [0u64; 7];
+        for _ in 0..draws {
+            let i = a.below(n);
+            assert_eq!(i, b.below(n));
+            counts[i] += 1;
+        }
+        // Pearson X² with 6 df: below 22.46 (p = 0.001) for uniform draws.
+        let e = draws as f64 / n as f64;
+        let x2: f64 = counts.iter().map(|&c| (c as f64 - e).powi(2) / e).sum();
+        assert!(x2 < 22.46, "{x2} {counts:?}");
     }
 
     #[test]

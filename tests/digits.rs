@@ -208,6 +208,51 @@ fn bootstrap_interval_of_the_mean_covers_at_its_level() {
     );
 }
 
+#[test]
+fn normal_interval_of_the_mean_covers_at_its_level() {
+    // The default, closed-form interval x̄ ± z·s/√n: on null data the 95 %
+    // intervals of the last-digit mean (1,500 counts) and of the second-digit
+    // mean (Benford counts, 200 and 1,500) cover the null mean in a share of
+    // runs within the 99 % binomial interval around 0.95.
+    let runs = common::size(4000u64, 1000);
+    let e = Eligibility::default();
+    let opts = DigitsOptions::default();
+    assert_eq!(opts.bootstrap_replicates, 0);
+    type Draw = fn(u64, usize) -> Vec<u64>;
+    let cases: [(DigitTest, Draw, usize); 3] = [
+        (DigitTest::LastDigit, binomial_counts, 1500),
+        (DigitTest::SecondDigit, benford_counts, 200),
+        (DigitTest::SecondDigit, benford_counts, 1500),
+    ];
+    for (t, draw, n) in cases {
+        let mut covered = 0;
+        let mut mu = f64::NAN;
+        for run in 0..runs {
+            let tl = tally(&draw(9000 + run, n), &e);
+            let r = evaluate_counts(
+                t,
+                observed(t, &tl),
+                tl.stations,
+                &opts,
+                run,
+                &common::ctx(1),
+            );
+            let m = r.mean.unwrap();
+            assert_eq!(
+                m.interval,
+                escrutinio::methods::digits::MeanInterval::Normal
+            );
+            mu = m.expected;
+            covered += (m.ci_low.unwrap() <= mu && mu <= m.ci_high.unwrap()) as u64;
+        }
+        let (lo, hi) = interval_99(0.95, runs);
+        assert!(
+            (lo..=hi).contains(&covered),
+            "{t:?} n {n}: coverage {covered}/{runs} of {mu}, 99% interval [{lo}, {hi}]"
+        );
+    }
+}
+
 /// Counts whose last digit a person wrote: with probability `fabricated` the
 /// last digit is replaced by a habitual one (0 and 5 each 20 %, the others
 /// 7.5 %), as in Beber & Scacco's laboratory evidence.

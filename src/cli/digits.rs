@@ -19,10 +19,11 @@ use escrutinio::report::text::{self, DigitRows};
 /// Options of the digit tests, shared by `digits` and `analyze`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct DigitArgs {
-    /// Bootstrap replicates for the digit-mean intervals (0: none).
-    #[arg(long, default_value_t = 1000)]
+    /// Bootstrap replicates for the digit-mean intervals (0: the
+    /// closed-form normal interval, the default).
+    #[arg(long, default_value_t = 0)]
     pub bootstrap: usize,
-    /// Level of the bootstrap intervals.
+    /// Level of the digit-mean intervals.
     #[arg(long, default_value_t = 0.95)]
     pub confidence: f64,
     /// Tests to run (comma-separated): first_digit, second_digit, last_digit,

@@ -29,14 +29,13 @@
 //! support (urban versus rural, ethnic regions) produces the same slope
 //! pattern as fraud, which is why the regressions are also given per region.
 
-use rand::Rng as _;
 use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::election::Election;
 use crate::inputs::Inputs;
 use crate::methods::family::{Checked, Context, Family, OptionsError, Recorded, Skip};
-use crate::rng::Purpose;
+use crate::rng::{IndexDraws, Purpose};
 use crate::stats::bootstrap::{quantile_sorted, Estimate};
 use crate::stats::dip::{dip_null_distribution, dip_statistic};
 use crate::stats::gof::{normal_quantile, normal_two_sided_p_value};
@@ -193,6 +192,22 @@ pub fn skewness_kurtosis(x: &[f64]) -> (f64, f64) {
     (m3 / m2.powf(1.5), m4 / (m2 * m2))
 }
 
+/// Skewness and kurtosis (as [`skewness_kurtosis`]) of a sample given the
+/// power sums `s = [Σd, Σd², Σd³, Σd⁴]` of its deviations `d` from any
+/// centre c: with a = Σd/n the sample mean minus c and `μₖ = Σdᵏ/n`,
+/// m₂ = μ₂ − a², m₃ = μ₃ − 3aμ₂ + 2a³, m₄ = μ₄ − 4aμ₃ + 6a²μ₂ − 3a⁴.
+/// With c the full sample's mean, a is of the order of the bootstrap
+/// noise, so no cancellation arises.
+fn moments_from_power_sums(s: [f64; 4], n: f64) -> (f64, f64) {
+    let a = s[0] / n;
+    let (mu2, mu3, mu4) = (s[1] / n, s[2] / n, s[3] / n);
+    let a2 = a * a;
+    let m2 = mu2 - a2;
+    let m3 = mu3 - 3.0 * a * mu2 + 2.0 * a2 * a;
+    let m4 = mu4 - 4.0 * a * mu3 + 6.0 * a2 * mu2 - 3.0 * a2 * a2;
+    (m3 / m2.powf(1.5), m4 / (m2 * m2))
+}
+
 /// OLS of y on x with HC1 standard error of the slope: (slope, intercept, se).
 fn ols_hc1(x: &[f64], y: &[f64]) -> Option<(f64, f64, f64)> {
     let n = x.len();
@@ -293,12 +308,26 @@ pub fn analyse(
     let mean = t.iter().sum::<f64>() / nf;
     let sd = (t.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (nf - 1.0)).sqrt();
     let (g1, b2) = skewness_kurtosis(&t);
+    // Each replicate draws n stations with replacement and accumulates the
+    // power sums of their deviations from the full sample's mean (no copy
+    // of the resample); the resample's central moments follow by the
+    // binomial expansion about its own mean.
+    let dev: Vec<f64> = t.iter().map(|v| v - mean).collect();
     let reps: Vec<(f64, f64)> = (0..opts.bootstrap)
         .into_par_iter()
         .map(|r| {
             let mut g = ctx.stream(Purpose::TurnoutMoments, r as u64);
-            let s: Vec<f64> = (0..n).map(|_| t[g.random_range(0..n)]).collect();
-            skewness_kurtosis(&s)
+            let mut draws = IndexDraws::from_stream(&mut g);
+            let mut s = [0.0f64; 4];
+            for _ in 0..n {
+                let d = dev[draws.below(n)];
+                let d2 = d * d;
+                s[0] += d;
+                s[1] += d2;
+                s[2] += d2 * d;
+                s[3] += d2 * d2;
+            }
+            moments_from_power_sums(s, nf)
         })
         .collect();
     let q = (1.0 - opts.ci_level) / 2.0;
@@ -382,6 +411,24 @@ pub fn analyse(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn power_sums_give_the_central_moments() {
+        let x = [1.0, 2.0, 3.0, 4.0, 10.0, 2.5, 3.5];
+        for c in [0.0, 3.0, 3.7] {
+            let mut s = [0.0; 4];
+            for v in x {
+                let d = v - c;
+                s[0] += d;
+                s[1] += d * d;
+                s[2] += d * d * d;
+                s[3] += d * d * d * d;
+            }
+            let (g1, b2) = moments_from_power_sums(s, x.len() as f64);
+            let (w1, w2) = skewness_kurtosis(&x);
+            assert!((g1 - w1).abs() < 1e-12 && (b2 - w2).abs() < 1e-12, "{c}");
+        }
+    }
 
     #[test]
     fn ols_recovers_a_line_and_hc1_matches_hand_value() {

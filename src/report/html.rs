@@ -423,10 +423,16 @@ fn digits_section(h: &mut String, d: &DigitsFinding, figures: &Figures) {
     let _ = writeln!(
         h,
         "<p>Pearson X² against each law with asymptotic χ² p-values; q-values are Benjamini–Hochberg adjusted within each test across columns and regions; \
-         mean intervals are {:.0} % percentile bootstrap intervals ({} replicates, seed {}). Significance level {} on q.</p>",
+         mean intervals are {:.0} % {}. Significance level {} on q.</p>",
         100.0 * d.options.confidence_level,
-        d.options.bootstrap_replicates,
-        d.options.seed,
+        if d.options.bootstrap_replicates > 0 {
+            format!(
+                "percentile bootstrap intervals ({} replicates, seed {})",
+                d.options.bootstrap_replicates, d.options.seed
+            )
+        } else {
+            "normal intervals (x̄ ± z·s/√n)".to_string()
+        },
         d.options.alpha
     );
     h.push_str("<table><tr><th class=\"l\">test</th><th>min count</th><th>results</th><th>insufficient data</th><th>significant (q)</th><th class=\"l\">reference</th></tr>\n");

@@ -102,6 +102,58 @@ impl Estimate {
     }
 }
 
+/// Normal (Wald) interval for the mean of a categorical variable: the
+/// large-sample limit of [`categorical_mean_interval`], in closed form.
+///
+/// # Formula
+/// With `n = Σ counts`, the mean `x̄ = Σ cₖvₖ / n` and the plug-in variance
+/// `s² = Σ cₖ(vₖ − x̄)² / n`, the interval is `x̄ ± z·s/√n` with
+/// `z = Φ⁻¹((1 + level)/2)`. `s²/n` is exactly the variance of the
+/// bootstrap distribution of the mean (a resample's table is
+/// Multinomial(n, counts/n)), so the percentile bootstrap interval
+/// converges to this one as the replicates grow and n is large (Efron &
+/// Tibshirani 1993, §13.3 and §12.5: the standard-normal interval).
+///
+/// # Assumptions
+/// The mean is approximately normal: n large enough that the CLT holds for
+/// the digit values (the digit tests require at least 10 eligible counts;
+/// for fewer than ~30 the bootstrap, `--bootstrap N`, is the safer choice,
+/// although both share the plug-in variance). `None` for an empty sample or
+/// mismatched lengths.
+///
+/// # Examples
+/// ```
+/// use escrutinio::stats::bootstrap::categorical_mean_normal_interval;
+/// let (lo, hi) = categorical_mean_normal_interval(&[500, 500], &[0.0, 1.0], 0.95).unwrap();
+/// // Mean 0.5, SE √(0.25/1000) = 0.015811: 0.5 ∓ 1.959964 × 0.015811.
+/// assert!((lo - 0.469010).abs() < 1e-6 && (hi - 0.530990).abs() < 1e-6);
+/// ```
+pub fn categorical_mean_normal_interval(
+    counts: &[u64],
+    values: &[f64],
+    level: f64,
+) -> Option<(f64, f64)> {
+    let n: u64 = counts.iter().sum();
+    if n == 0 || counts.len() != values.len() {
+        return None;
+    }
+    let nf = n as f64;
+    let mean = counts
+        .iter()
+        .zip(values)
+        .map(|(&c, v)| c as f64 * v)
+        .sum::<f64>()
+        / nf;
+    let var = counts
+        .iter()
+        .zip(values)
+        .map(|(&c, v)| c as f64 * (v - mean) * (v - mean))
+        .sum::<f64>()
+        / nf;
+    let half = crate::stats::gof::normal_quantile(0.5 + level / 2.0) * (var / nf).sqrt();
+    Some((mean - half, mean + half))
+}
+
 /// The mean of one multinomial resample: conditional binomials
 /// Xₖ ~ Bin(n − Σⱼ<ₖ Xⱼ, cₖ / Σⱼ≥ₖ cⱼ).
 fn multinomial_mean(rng: &mut rng::Rng, counts: &[u64], n: u64, values: &[f64]) -> f64 {

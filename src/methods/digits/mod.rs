@@ -5,7 +5,7 @@
 //! Each result holds the observed and expected frequencies, Pearson's X² and
 //! the G statistic with asymptotic χ² p-values, Benjamini–Hochberg q-values
 //! across columns and regions (one family per test), the digit mean with its
-//! null standard error, z-test and a seeded bootstrap interval, and Nigrini's
+//! null standard error, z-test and a closed-form normal interval (a seeded bootstrap interval on request), and Nigrini's
 //! MAD with his conformity label where he defines one.
 //!
 //! # Assumptions
@@ -34,7 +34,7 @@ use crate::election::Election;
 use crate::inputs::Inputs;
 use crate::methods::family::{Checked, Context, Family, OptionsError, Recorded, Skip};
 use crate::rng::Purpose;
-use crate::stats::bootstrap::categorical_mean_interval;
+use crate::stats::bootstrap::{categorical_mean_interval, categorical_mean_normal_interval};
 use crate::stats::gof::{
     chi_square_p_value, conformity, discrete_moments, g_statistic, mean_absolute_deviation,
     normal_two_sided_p_value, pearson_chi_square, Conformity,
@@ -122,9 +122,10 @@ pub struct DigitsOptions {
     pub eligibility: Eligibility,
     /// Also test each region separately (`levels[0]`); skipped when there is one region.
     pub by_region: bool,
-    /// Bootstrap replicates for the digit-mean interval (0: no interval).
+    /// Bootstrap replicates for the digit-mean interval (0, the default:
+    /// the closed-form normal interval instead).
     pub bootstrap_replicates: usize,
-    /// Two-sided level of the bootstrap interval.
+    /// Two-sided level of the mean interval.
     pub confidence_level: f64,
     /// Significance level used by the summary counts and the verdict (on q-values).
     pub alpha: f64,
@@ -136,7 +137,7 @@ impl Default for DigitsOptions {
             tests: ALL_TESTS.to_vec(),
             eligibility: Eligibility::default(),
             by_region: true,
-            bootstrap_replicates: 1000,
+            bootstrap_replicates: 0,
             confidence_level: 0.95,
             alpha: 0.05,
         }
@@ -215,9 +216,23 @@ pub struct DigitMean {
     /// z = (observed − expected)/se and its two-sided normal p-value.
     pub z: f64,
     pub p_value: f64,
-    /// Percentile bootstrap interval (`null` when the bootstrap is off).
+    /// Interval of the mean at `confidence_level`: the normal interval
+    /// x̄ ± z·s/√n by default, the percentile bootstrap interval when
+    /// `bootstrap_replicates` > 0 (see `interval`).
     pub ci_low: Option<f64>,
     pub ci_high: Option<f64>,
+    /// How the interval was computed (since schema 2.1.0).
+    pub interval: MeanInterval,
+}
+
+/// How a digit mean's interval was computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MeanInterval {
+    /// x̄ ± z·s/√n with the plug-in variance (closed form).
+    Normal,
+    /// Percentile interval of a multinomial bootstrap.
+    Bootstrap,
 }
 
 /// One test on one column over one scope.
@@ -567,14 +582,20 @@ pub fn evaluate_counts(
             / n as f64;
         let se = sd / (n as f64).sqrt();
         let z = (observed - mu) / se;
-        let ci = categorical_mean_interval(
-            counts,
-            &values,
-            opts.bootstrap_replicates,
-            opts.confidence_level,
-            ctx.seed(),
-            Purpose::DigitMean.keyed_code(stream_key),
-        );
+        let (ci, interval) = if opts.bootstrap_replicates > 0 {
+            let ci = categorical_mean_interval(
+                counts,
+                &values,
+                opts.bootstrap_replicates,
+                opts.confidence_level,
+                ctx.seed(),
+                Purpose::DigitMean.keyed_code(stream_key),
+            );
+            (ci, MeanInterval::Bootstrap)
+        } else {
+            let ci = categorical_mean_normal_interval(counts, &values, opts.confidence_level);
+            (ci, MeanInterval::Normal)
+        };
         r.mean = Some(DigitMean {
             observed,
             expected: mu,
@@ -583,6 +604,7 @@ pub fn evaluate_counts(
             p_value: normal_two_sided_p_value(z),
             ci_low: ci.map(|c| c.0),
             ci_high: ci.map(|c| c.1),
+            interval,
         });
     }
     r
