@@ -1,10 +1,15 @@
 //! The uncertainty of the Klimek fit: a nonparametric bootstrap over
 //! stations (Efron 1979, *Ann. Statist.* 7(1): 1–26). Each replicate
-//! resamples the stations and refits, by the same scoring iteration from
-//! the point estimate (or, for the 2018 grid preset, by the whole
-//! procedure again); the intervals are percentile intervals. Replicate r
-//! uses the stream r of the registered purpose `KlimekResample` under the run's seed and replicates are independent, so the
-//! result does not depend on the thread count.
+//! resamples the stations and, for the scoring fit, by default maximises
+//! the replicate's distance over the model linearised at the point
+//! estimate ([`super::linearised`]; `BootstrapMethod::Linearised`), then
+//! evaluates the implied ballots once at the result; or refits by the
+//! same scoring iteration from the point estimate
+//! (`BootstrapMethod::Refit`). The 2018 grid preset reruns its whole
+//! procedure. The intervals are percentile intervals. Replicate r uses
+//! the stream r of the registered purpose `KlimekResample` under the
+//! run's seed and replicates are independent, so the result does not
+//! depend on the thread count.
 
 use rand::Rng as _;
 use rayon::prelude::*;
@@ -12,9 +17,10 @@ use rayon::prelude::*;
 use super::clean::{clean_parameters, CleanParameters};
 use super::fit::{observed_hist, FitData};
 use super::grid_2018::grid_2018;
-use super::model::Setting;
-use super::objective::{Eval, Model};
-use super::options::{KlimekOptions, Procedure};
+use super::linearised::LinearModel;
+use super::model::{implied_ballots, Setting, Shape};
+use super::objective::{Eval, Model, PARAMETERS};
+use super::options::{BootstrapMethod, KlimekOptions, Procedure};
 use crate::methods::family::Context;
 use crate::rng::Purpose;
 use crate::stats::bootstrap::Estimate;
@@ -53,12 +59,25 @@ impl Replicate {
     /// xᵢ^α(1 − vᵢ)aᵢ (the module doc, "Implied ballots").
     pub fn of(ev: &Eval, electorate: f64, scale: f64) -> Replicate {
         let c = &ev.comps;
-        let stuffed = electorate * (ev.fi() * c.stuffed[0] + ev.fe() * c.stuffed[1]);
-        let stolen = electorate * (ev.fi() * c.stolen[0] + ev.fe() * c.stolen[1]);
-        let s = ev.shape();
+        Replicate::at(&ev.p, (c.stuffed, c.stolen), electorate, scale)
+    }
+
+    /// The quantities at parameters `p` whose fraud components' mean
+    /// stuffed and stolen fractions are `ballots` (as [`Replicate::of`]).
+    pub fn at(
+        p: &[f64; PARAMETERS],
+        ballots: ([f64; 2], [f64; 2]),
+        electorate: f64,
+        scale: f64,
+    ) -> Replicate {
+        let (fi, fe) = (p[6], p[7]);
+        let (st, sl) = ballots;
+        let stuffed = electorate * (fi * st[0] + fe * st[1]);
+        let stolen = electorate * (fi * sl[0] + fe * sl[1]);
+        let s = Shape::from_slice(&p[..6]);
         Replicate {
-            incremental_fraud: ev.fi(),
-            extreme_fraud: ev.fe(),
+            incremental_fraud: fi,
+            extreme_fraud: fe,
             theta: s.theta,
             alpha: s.alpha,
             manufactured_ballots: stuffed * scale,
@@ -116,16 +135,32 @@ pub(super) fn replicates(
         electorate,
     } = *point;
     let n = d.turnout.len();
-    // Every replicate's first Jacobian is the one at the point estimate:
-    // computed once.
-    let jacobian = (opts.bootstrap > 0 && opts.procedure == Procedure::Scoring)
-        .then(|| model.shape_jacobian(best));
+    let scoring = opts.bootstrap > 0 && opts.procedure == Procedure::Scoring;
+    // Every refitted replicate's first Jacobian is the one at the point
+    // estimate, and the linearised replicates use it throughout: computed
+    // once.
+    let jacobian = scoring.then(|| model.shape_jacobian(best));
+    let linear = match (&jacobian, opts.bootstrap_method) {
+        (Some(j), BootstrapMethod::Linearised) => {
+            Some(LinearModel::new(model, best, j.clone()).with_curvature(model, best))
+        }
+        _ => None,
+    };
     (0..opts.bootstrap)
         .into_par_iter()
         .map(|r| {
             let mut g = ctx.stream(Purpose::KlimekResample, r as u64);
             let idx: Vec<usize> = (0..n).map(|_| g.random_range(0..n)).collect();
             let o = observed_hist(d, Some(&idx), opts.bins).normalised();
+            // The electorate of the resample, not of the data.
+            let scale = idx.iter().map(|&i| d.electorate[i] as f64).sum::<f64>() / electorate;
+            if let Some(linear) = &linear {
+                // The linearised fit, then the implied ballots at its
+                // parameters (no fingerprint needed).
+                let p = linear.fit(&o.cells);
+                let ballots = implied_ballots(&Shape::from_slice(&p[..6]), setting);
+                return Replicate::at(&p, ballots, electorate, scale);
+            }
             let model = Model::new(setting, &o.cells, opts);
             let ev = match opts.procedure {
                 Procedure::Scoring => {
@@ -149,8 +184,6 @@ pub(super) fn replicates(
                     grid_2018(&model, &clean_parameters(&t, &v).unwrap_or(*kobak))
                 }
             };
-            // The electorate of the resample, not of the data.
-            let scale = idx.iter().map(|&i| d.electorate[i] as f64).sum::<f64>() / electorate;
             Replicate::of(&ev, electorate, scale)
         })
         .collect()

@@ -205,6 +205,31 @@ fn fraud(sh: &Shape, s: &Setting, xs: &[(f64, f64)], dx: f64) -> (Vec<f64>, f64,
     fraud_with(sh, s, xs, dx, NODES_TURNOUT)
 }
 
+/// The quadrature nodes of the clean turnout a (standard-normal
+/// midpoints and probabilities) and their slab width in the standard
+/// variable.
+fn turnout_nodes(sh: &Shape, nodes_turnout: usize) -> (Vec<(f64, f64)>, f64) {
+    slabs(-sh.tau / sh.sd_t, (1.0 - sh.tau) / sh.sd_t, nodes_turnout)
+}
+
+/// The mean stuffed, x(1 − a), and stolen, x^α·a·(1 − v̄), fractions of
+/// the electorate of a fraud component with intensities `xs`, on the
+/// turnout nodes `a_nodes` (v̄ the truncated clean share's mean).
+fn fraud_ballots(sh: &Shape, xs: &[(f64, f64)], a_nodes: &[(f64, f64)]) -> (f64, f64) {
+    let v_mean = truncated_mean(sh.nu, sh.sd_v);
+    let (mut stuffed, mut stolen) = (0.0, 0.0);
+    for &(x, wx) in xs {
+        let xa = x.powf(sh.alpha);
+        for &(za, wa) in a_nodes {
+            let a = sh.tau + sh.sd_t * za;
+            let w = wx * wa;
+            stuffed += w * x * (1.0 - a);
+            stolen += w * xa * a * (1.0 - v_mean);
+        }
+    }
+    (stuffed, stolen)
+}
+
 fn fraud_with(
     sh: &Shape,
     s: &Setting,
@@ -215,19 +240,16 @@ fn fraud_with(
     let bins = s.bins;
     let mut h = vec![0.0; bins * bins];
     let (mut pt, mut ps) = (vec![0.0; bins], vec![0.0; bins]);
-    let (a_nodes, dz) = slabs(-sh.tau / sh.sd_t, (1.0 - sh.tau) / sh.sd_t, nodes_turnout);
+    let (a_nodes, dz) = turnout_nodes(sh, nodes_turnout);
     let da = dz * sh.sd_t;
-    let v_mean = truncated_mean(sh.nu, sh.sd_v);
     let inv_n = s.inverse_electorate;
-    let (mut stuffed, mut stolen) = (0.0, 0.0);
+    let (stuffed, stolen) = fraud_ballots(sh, xs, &a_nodes);
     for &(x, wx) in xs {
         let xa = x.powf(sh.alpha);
         for &(za, wa) in &a_nodes {
             let a = sh.tau + sh.sd_t * za;
             let t = a + x * (1.0 - a);
             let w = wx * wa;
-            stuffed += w * x * (1.0 - a);
-            stolen += w * xa * a * (1.0 - v_mean);
             if t <= 0.0 {
                 continue;
             }
@@ -246,9 +268,10 @@ fn fraud_with(
     (h, stuffed, stolen)
 }
 
-/// The three components at a shape.
-pub fn components(sh: &Shape, s: &Setting) -> Components {
-    // Incremental x = θ|Z|, |Z| < 1/θ; extreme x = 1 − sd_e|Z|, |Z| < 1/sd_e.
+/// The fraud intensities of the incremental (x = θ|Z|, |Z| < 1/θ) and
+/// extreme (x = 1 − sd_e|Z|, |Z| < 1/sd_e) components, as (value,
+/// probability) nodes, each with its slab width in x.
+fn intensities(sh: &Shape, s: &Setting) -> [(Vec<(f64, f64)>, f64); 2] {
     let (zi, wi) = slabs(0.0, 1.0 / sh.theta, NODES_INCREMENTAL);
     let inc_x: Vec<(f64, f64)> = zi.iter().map(|&(z, p)| (sh.theta * z, p)).collect();
     let (ze, we) = slabs(0.0, 1.0 / s.extreme_sd, NODES_EXTREME);
@@ -256,8 +279,26 @@ pub fn components(sh: &Shape, s: &Setting) -> Components {
         .iter()
         .map(|&(z, p)| (1.0 - s.extreme_sd * z, p))
         .collect();
-    let (incremental, st_i, sl_i) = fraud(sh, s, &inc_x, sh.theta * wi);
-    let (extreme, st_e, sl_e) = fraud(sh, s, &ext_x, s.extreme_sd * we);
+    [(inc_x, sh.theta * wi), (ext_x, s.extreme_sd * we)]
+}
+
+/// The fraud components' mean stuffed and stolen fractions of the
+/// electorate ([incremental, extreme]) at a shape, exactly as
+/// [`components`] computes them, without the fingerprints (a few
+/// thousand products instead of the quadrature of the cells).
+pub fn implied_ballots(sh: &Shape, s: &Setting) -> ([f64; 2], [f64; 2]) {
+    let (a_nodes, _) = turnout_nodes(sh, NODES_TURNOUT);
+    let [(inc_x, _), (ext_x, _)] = intensities(sh, s);
+    let (st_i, sl_i) = fraud_ballots(sh, &inc_x, &a_nodes);
+    let (st_e, sl_e) = fraud_ballots(sh, &ext_x, &a_nodes);
+    ([st_i, st_e], [sl_i, sl_e])
+}
+
+/// The three components at a shape.
+pub fn components(sh: &Shape, s: &Setting) -> Components {
+    let [(inc_x, dx_i), (ext_x, dx_e)] = intensities(sh, s);
+    let (incremental, st_i, sl_i) = fraud(sh, s, &inc_x, dx_i);
+    let (extreme, st_e, sl_e) = fraud(sh, s, &ext_x, dx_e);
     Components {
         clean: clean(sh, s),
         incremental,
@@ -353,6 +394,24 @@ mod tests {
         }
         let total: f64 = c.clean.iter().sum();
         assert!((total - 1.0).abs() < 1e-9);
+    }
+
+    /// The implied ballots without the fingerprints are exactly those of
+    /// the components.
+    #[test]
+    fn implied_ballots_are_those_of_the_components() {
+        for sh in [
+            TYPICAL,
+            Shape {
+                theta: 0.25,
+                alpha: 0.7,
+                ..TYPICAL
+            },
+        ] {
+            let s = setting(50);
+            let c = components(&sh, &s);
+            assert_eq!(implied_ballots(&sh, &s), (c.stuffed, c.stolen));
+        }
     }
 
     /// Normal profiles: sums to 1, the right mass in a cell, mass beyond an

@@ -40,9 +40,6 @@ pub(super) struct Eval {
 }
 
 impl Eval {
-    pub fn shape(&self) -> Shape {
-        Shape::from_slice(&self.p[..6])
-    }
     pub fn fi(&self) -> f64 {
         self.p[6]
     }

@@ -67,6 +67,36 @@ impl FromStr for Procedure {
     }
 }
 
+/// How a bootstrap replicate of the scoring fit is computed (the 2018
+/// grid preset always reruns its whole procedure).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BootstrapMethod {
+    /// The replicate's distance maximised over the model linearised at the
+    /// point estimate, m̂ + J(θ − θ̂), to convergence within the box, then
+    /// the model evaluated once at the result (`linearised`); first-order
+    /// equivalent to a refit at a small fraction of its cost.
+    Linearised,
+    /// Each replicate refitted by damped Fisher scoring from the point
+    /// estimate, up to `max_iterations_bootstrap` iterations.
+    Refit,
+}
+
+impl FromStr for BootstrapMethod {
+    type Err = String;
+
+    /// `linearised` or `refit`.
+    fn from_str(s: &str) -> Result<BootstrapMethod, String> {
+        match s {
+            "linearised" => Ok(BootstrapMethod::Linearised),
+            "refit" => Ok(BootstrapMethod::Refit),
+            _ => Err(format!(
+                "unknown Klimek bootstrap method {s:?} (linearised or refit)"
+            )),
+        }
+    }
+}
+
 /// The denominator of the winner's share in the fit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -107,6 +137,8 @@ pub struct KlimekOptions {
     pub share_base: ShareBase,
     /// Bootstrap replicates (0: no intervals).
     pub bootstrap: usize,
+    /// How each replicate of the scoring fit is computed.
+    pub bootstrap_method: BootstrapMethod,
     /// Level of the percentile intervals.
     pub ci_level: f64,
     /// Width of the extreme-fraud intensity 1 − |N(0, ·)| (paper: 0.075).
@@ -119,7 +151,7 @@ pub struct KlimekOptions {
     /// from a wider clean mode, and f_i is not identified.
     pub theta_min: f64,
     /// Fisher-scoring iterations from each start of the point fit, and for
-    /// each bootstrap replicate.
+    /// each bootstrap replicate refitted (`BootstrapMethod::Refit`).
     pub max_iterations: usize,
     pub max_iterations_bootstrap: usize,
 }
@@ -132,6 +164,7 @@ impl Default for KlimekOptions {
             distance: Distance::Multinomial,
             share_base: ShareBase::ValidAndInvalid,
             bootstrap: 100,
+            bootstrap_method: BootstrapMethod::Linearised,
             ci_level: 0.95,
             extreme_sd: 0.075,
             theta_max: 0.6,
@@ -183,6 +216,9 @@ mod tests {
             "RSS".parse::<Distance>(),
             Err("unknown Klimek distance \"RSS\" (multinomial or rss)".to_string())
         );
+        assert_eq!("linearised".parse(), Ok(BootstrapMethod::Linearised));
+        assert_eq!("refit".parse(), Ok(BootstrapMethod::Refit));
+        assert!("linearized".parse::<BootstrapMethod>().is_err());
         assert_eq!("scoring".parse(), Ok(Procedure::Scoring));
         assert_eq!("grid-2018".parse(), Ok(Procedure::Grid2018));
         assert_eq!(

@@ -351,7 +351,7 @@ impl<const N: usize> Secant<N> {
 
 /// Solves a small symmetric system by Gaussian elimination with partial
 /// pivoting (`None` when singular).
-fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
+pub(super) fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
     let n = b.len();
     for c in 0..n {
         let piv = (c..n).max_by(|&x, &y| a[x][c].abs().total_cmp(&a[y][c].abs()))?;
