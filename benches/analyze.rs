@@ -1,6 +1,8 @@
-//! The whole `analyze` pipeline (every family at its defaults, with
-//! participation reports; plots, HTML, CSV and Parquet written) on a
-//! simulated election, beside loading and validating the same files.
+//! The whole `analyze` pipeline (every family at its defaults; plots, HTML,
+//! CSV and Parquet written) on a simulated election, beside loading and
+//! validating the same files: 100,000 stations without and with four
+//! participation reports per station (the hourly family), and 1,000,000
+//! stations without.
 //!
 //! Run with `cargo bench --bench analyze` (both sizes) or
 //! `cargo bench --bench analyze -- 100k` (the 100,000-station group only).
@@ -35,23 +37,25 @@ fn write_election(dir: &Path, stations: usize) -> (PathBuf, PathBuf) {
     (f, h)
 }
 
-fn files(stations: PathBuf, hourly: PathBuf) -> InputFiles {
+fn files(stations: PathBuf, hourly: Option<PathBuf>) -> InputFiles {
     InputFiles {
         stations: Some(stations),
         participation: ParticipationFiles {
-            reports: Some(hourly),
+            reports: hourly,
             ..ParticipationFiles::default()
         },
         ..InputFiles::default()
     }
 }
 
-fn bench_size(c: &mut Criterion, label: &str, stations: usize, samples: usize) {
+/// `participation`: also load the four participation reports and run the
+/// hourly family.
+fn bench_size(c: &mut Criterion, label: &str, stations: usize, participation: bool) {
     let dir = tempfile::tempdir().expect("temp dir");
     let (f, h) = write_election(dir.path(), stations);
-    let files = files(f, h);
+    let files = files(f, participation.then_some(h));
     let mut g = c.benchmark_group(format!("analyze_{label}"));
-    g.sample_size(samples)
+    g.sample_size(10)
         .measurement_time(Duration::from_secs(10))
         .warm_up_time(Duration::from_secs(1));
     g.bench_function("load_and_validate", |b| {
@@ -72,8 +76,9 @@ fn bench_size(c: &mut Criterion, label: &str, stations: usize, samples: usize) {
 }
 
 fn bench_analyze(c: &mut Criterion) {
-    bench_size(c, "100k", 100_000, 10);
-    bench_size(c, "1m", 1_000_000, 10);
+    bench_size(c, "100k", 100_000, false);
+    bench_size(c, "100k_with_participation", 100_000, true);
+    bench_size(c, "1m", 1_000_000, false);
 }
 
 criterion_group!(benches, bench_analyze);

@@ -99,3 +99,35 @@ fn readme_analyze_command_runs_on_the_sample() {
     );
     assert!(out.path().join("out/plots/hourly_curves.svg").exists());
 }
+
+/// `--threads N` sets the worker pool; the output does not depend on it, and
+/// 0 is refused with exit code 2.
+#[test]
+fn threads_option_changes_nothing_but_the_pool() {
+    let sample = common::root().join("data/sample/election.csv");
+    let run = |threads: &str| {
+        Command::new(common::bin())
+            .args(["--threads", threads, "fingerprint"])
+            .arg(&sample)
+            .args([
+                "--json",
+                "--klimek-bootstrap",
+                "10",
+                "--excess-bootstrap",
+                "50",
+            ])
+            .output()
+            .unwrap()
+    };
+    let one = run("1");
+    let two = run("2");
+    assert!(
+        one.status.success(),
+        "{}",
+        String::from_utf8_lossy(&one.stderr)
+    );
+    assert_eq!(one.stdout, two.stdout);
+    let zero = run("0");
+    assert_eq!(zero.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&zero.stderr).contains("--threads"));
+}

@@ -14,6 +14,10 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "escrutinio", version, about, long_about = None)]
 pub struct Cli {
+    /// Worker threads of every parallel computation (default: one per core;
+    /// `RAYON_NUM_THREADS` also works). Results do not depend on it.
+    #[arg(long, global = true, value_name = "N")]
+    pub threads: Option<usize>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -69,6 +73,17 @@ impl From<InvalidRowsArg> for escrutinio::io::InvalidRows {
 }
 
 pub fn run(cli: Cli) -> escrutinio::Result<i32> {
+    if let Some(n) = cli.threads {
+        if n == 0 {
+            return Err(escrutinio::Error::Options(
+                "--threads must be at least 1".into(),
+            ));
+        }
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global()
+            .map_err(|e| escrutinio::Error::Options(format!("--threads {n}: {e}")))?;
+    }
     match cli.command {
         Command::Validate(a) => validate::run(a),
         Command::Simulate(a) => simulate::run(a),
