@@ -197,6 +197,13 @@ impl Inputs {
         self.election.as_ref()
     }
 
+    /// The election, for a family that needs one: without a station table
+    /// the family is skipped.
+    pub fn station_table(&self) -> std::result::Result<&Election, crate::methods::Skip> {
+        self.election()
+            .ok_or_else(|| crate::methods::Skip::new("no station table"))
+    }
+
     /// The election, or the error that says why there is none (every row
     /// excluded: exit code 1, as a failed validation).
     pub fn require_election(&self) -> Result<&Election> {

@@ -211,7 +211,15 @@ fn peak_bin(rows: &[Row], width: f64) -> Option<usize> {
     if e == 0.0 {
         return None;
     }
-    let limit = bin(b / e, width);
+    peak_of(&ballots, b / e, width)
+}
+
+/// The peak bin of ballots per bin: the 3-bin moving average maximised over
+/// the bins up to the overall turnout's (`turnout`); ties of the smoothed
+/// count go to the larger raw count, then to the lower bin.
+fn peak_of(ballots: &[f64], turnout: f64, width: f64) -> Option<usize> {
+    let nb = ballots.len();
+    let limit = bin(turnout, width);
     (0..=limit)
         .map(|k| {
             let lo = k.saturating_sub(1);
@@ -220,8 +228,6 @@ fn peak_bin(rows: &[Row], width: f64) -> Option<usize> {
             (k, s / (hi - lo + 1) as f64, ballots[k])
         })
         .filter(|&(_, s, _)| s > 0.0)
-        // Ties of the smoothed count go to the larger raw count, then to
-        // the lower bin.
         .max_by(|a, b| {
             a.1.total_cmp(&b.1)
                 .then(a.2.total_cmp(&b.2))
@@ -345,27 +351,12 @@ impl BinTables {
 
     /// [`peak_bin`] on the tables.
     fn peak_bin(&self, width: f64) -> Option<usize> {
-        let nb = self.ballots.len();
         let b: f64 = self.ballots.iter().sum();
         let e: f64 = self.electorate.iter().sum();
         if e == 0.0 {
             return None;
         }
-        let limit = bin(b / e, width);
-        (0..=limit)
-            .map(|k| {
-                let lo = k.saturating_sub(1);
-                let hi = (k + 1).min(nb - 1);
-                let s: f64 = self.ballots[lo..=hi].iter().sum();
-                (k, s / (hi - lo + 1) as f64, self.ballots[k])
-            })
-            .filter(|&(_, s, _)| s > 0.0)
-            .max_by(|a, b| {
-                a.1.total_cmp(&b.1)
-                    .then(a.2.total_cmp(&b.2))
-                    .then(b.0.cmp(&a.0))
-            })
-            .map(|(k, _, _)| k)
+        peak_of(&self.ballots, b / e, width)
     }
 
     /// [`excess_at`] on the tables: (excess, peak turnout).
@@ -526,9 +517,7 @@ impl Family for ExcessVotes {
         options: &Checked<ExcessOptions>,
         ctx: &Context,
     ) -> Result<ExcessFinding, Skip> {
-        let e = inputs
-            .election()
-            .ok_or_else(|| Skip::new("no station table"))?;
+        let e = inputs.station_table()?;
         analyse(e, options, ctx).map_err(Skip::from)
     }
 

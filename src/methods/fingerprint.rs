@@ -138,9 +138,7 @@ impl Family for Fingerprint {
         options: &Checked<FingerprintOptions>,
         ctx: &Context,
     ) -> Result<FingerprintFinding, Skip> {
-        let e = inputs
-            .election()
-            .ok_or_else(|| Skip::new("no station table"))?;
+        let e = inputs.station_table()?;
         Ok(analyse(e, options, ctx))
     }
 

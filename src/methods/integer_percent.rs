@@ -104,9 +104,7 @@ impl Family for IntegerPercent {
         options: &Checked<IntegerPercentOptions>,
         ctx: &Context,
     ) -> Result<IntegerPercentFinding, Skip> {
-        let e = inputs
-            .election()
-            .ok_or_else(|| Skip::new("no station table"))?;
+        let e = inputs.station_table()?;
         Ok(analyse(e, options, ctx))
     }
 

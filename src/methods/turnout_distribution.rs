@@ -80,9 +80,7 @@ impl Family for TurnoutDistribution {
         options: &Checked<TurnoutDistributionOptions>,
         ctx: &Context,
     ) -> Result<TurnoutDistributionFinding, Skip> {
-        let e = inputs
-            .election()
-            .ok_or_else(|| Skip::new("no station table"))?;
+        let e = inputs.station_table()?;
         analyse(e, options, ctx).map_err(Skip::from)
     }
 }

@@ -178,9 +178,7 @@ impl Family for Digits {
         options: &Checked<DigitsOptions>,
         ctx: &Context,
     ) -> Result<DigitsFinding, Skip> {
-        let e = inputs
-            .election()
-            .ok_or_else(|| Skip::new("no station table"))?;
+        let e = inputs.station_table()?;
         Ok(analyse(e, options, ctx))
     }
 }
