@@ -236,6 +236,17 @@ fn peak_of(ballots: &[f64], turnout: f64, width: f64) -> Option<usize> {
         .map(|(k, _, _)| k)
 }
 
+/// The clean share L* = w/(w + o) of the winner's votes `w` against the
+/// others' `o` below the peak, and the line's slope L*/(1 − L*) (`None`
+/// when undefined or when L* is 1).
+fn clean_line(w: f64, o: f64) -> Option<(f64, f64)> {
+    if w + o == 0.0 {
+        return None;
+    }
+    let l = w / (w + o);
+    (l < 1.0).then(|| (l, l / (1.0 - l)))
+}
+
 /// The excess for a given peak bin (`None` if the clean share is undefined
 /// or 1).
 fn excess_at(rows: &[Row], width: f64, peak: usize) -> Option<ExcessPoint> {
@@ -246,14 +257,7 @@ fn excess_at(rows: &[Row], width: f64, peak: usize) -> Option<ExcessPoint> {
         w += r.winner;
         o += r.others;
     }
-    if w + o == 0.0 {
-        return None;
-    }
-    let l = w / (w + o);
-    if l >= 1.0 {
-        return None;
-    }
-    let ratio = l / (1.0 - l);
+    let (l, ratio) = clean_line(w, o)?;
     let (mut excess, mut stuffing, mut above) = (0.0, 0.0, 0usize);
     for r in rows.iter().filter(|r| bin(r.turnout, width) >= peak) {
         excess += r.winner - r.others * ratio;
@@ -364,14 +368,7 @@ impl BinTables {
         let tau = peak as f64 * width / 100.0;
         let w: f64 = self.winner_below[..=peak].iter().sum();
         let o: f64 = self.others_below[..=peak].iter().sum();
-        if w + o == 0.0 {
-            return None;
-        }
-        let l = w / (w + o);
-        if l >= 1.0 {
-            return None;
-        }
-        let ratio = l / (1.0 - l);
+        let (_, ratio) = clean_line(w, o)?;
         let above = |v: &[f64]| v[peak..].iter().sum::<f64>();
         Some((above(&self.winner) - ratio * above(&self.others), tau))
     }
