@@ -46,3 +46,7 @@ pub mod stats;
 pub use election::Election;
 pub use error::{Error, Result};
 pub use report::SCHEMA_VERSION;
+
+/// rayon, for the code the [`families!`] macro generates in other crates.
+#[doc(hidden)]
+pub use rayon;

@@ -9,6 +9,7 @@ use escrutinio::io::{load, InvalidRows, Schema};
 use escrutinio::methods::hourly::late_surge::{late_surge, LateSurgeOptions};
 use escrutinio::methods::hourly::throughput::{throughput, ThroughputOptions};
 use escrutinio::simulate::{simulate, SimParams, Simulation};
+use escrutinio::stats::bootstrap::BootstrapMethod;
 use escrutinio::Election;
 
 /// A simulated election with hourly reports, loaded through the real
@@ -156,26 +157,40 @@ fn clean_excess_interval_covers_zero_at_its_level() {
     // national excess covers the true 0 in at least 15 (P(X ≤ 14) = 1.1 %
     // for Binomial(20, 0.9)), and the spread setting (Spain-like
     // heterogeneity) is covered too. Fast tier: 6 elections, at least 3
-    // covered (P(X ≤ 2) = 0.13 % for Binomial(6, 0.9)).
+    // covered (P(X ≤ 2) = 0.13 % for Binomial(6, 0.9)). The studies tier
+    // runs both bootstrap methods (the linearised default and the full
+    // refit) on the same elections and prints both coverages.
     let n = common::size(20u64, 6);
-    let mut covered = 0;
+    let methods: &[BootstrapMethod] = common::size(
+        &[BootstrapMethod::Linearised, BootstrapMethod::Refit][..],
+        &[BootstrapMethod::Linearised][..],
+    );
+    let mut covered = vec![0; methods.len()];
     for seed in 100..100 + n {
         let spread = if seed % 2 == 0 { 0.0 } else { 0.25 };
         let (_, e, p) = sim_loaded(&params(5_000, seed, 0.0, 0.0, 0.15, spread));
-        let l = late_surge(&e, &p, &LateSurgeOptions::default(), &common::ctx(1)).unwrap();
-        let (lo, hi) = (
-            l.excess_ballots.ci_low.unwrap(),
-            l.excess_ballots.ci_high.unwrap(),
-        );
-        covered += usize::from(lo <= 0.0 && hi >= 0.0);
-        assert!(
-            l.flag_rate <= 0.01,
-            "seed {seed}: flag rate {}",
-            l.flag_rate
-        );
+        for (k, &bootstrap_method) in methods.iter().enumerate() {
+            let opts = LateSurgeOptions {
+                bootstrap_method,
+                ..LateSurgeOptions::default()
+            };
+            let l = late_surge(&e, &p, &opts, &common::ctx(1)).unwrap();
+            let (lo, hi) = (
+                l.excess_ballots.ci_low.unwrap(),
+                l.excess_ballots.ci_high.unwrap(),
+            );
+            covered[k] += usize::from(lo <= 0.0 && hi >= 0.0);
+            assert!(
+                l.flag_rate <= 0.01,
+                "seed {seed}: flag rate {}",
+                l.flag_rate
+            );
+        }
     }
-    eprintln!("clean excess intervals covering 0: {covered}/{n}");
-    assert!(covered >= common::size(15, 3), "{covered}/{n}");
+    for (m, c) in methods.iter().zip(&covered) {
+        eprintln!("clean excess intervals covering 0 ({m:?} bootstrap): {c}/{n}");
+        assert!(*c >= common::size(15, 3), "{m:?}: {c}/{n}");
+    }
 }
 
 #[test]

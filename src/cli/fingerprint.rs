@@ -12,7 +12,7 @@ use super::{emit, emit_json};
 
 use escrutinio::analyze::Plan;
 use escrutinio::inputs::{InputFiles, Inputs};
-use escrutinio::methods::excess::ExcessOptions;
+use escrutinio::methods::excess::{ExcessOptions, Resampling};
 use escrutinio::methods::fingerprint::FingerprintOptions;
 use escrutinio::methods::integer_percent::IntegerPercentOptions;
 use escrutinio::methods::klimek::{BootstrapMethod, Distance, KlimekOptions, Procedure};
@@ -60,6 +60,10 @@ pub struct FingerprintArgs {
     /// Bootstrap replicates of the excess-vote estimate.
     #[arg(long, default_value_t = 1000)]
     pub excess_bootstrap: usize,
+    /// How an excess-vote bootstrap replicate is drawn: cells (the station
+    /// bootstrap on per-cell sums; default) or stations (every station drawn).
+    #[arg(long, default_value = "cells")]
+    pub excess_resampling: Resampling,
     /// Integer-percentage test: smallest electorate kept.
     #[arg(long, default_value_t = 100)]
     pub integer_min_electorate: u64,
@@ -97,6 +101,7 @@ impl FingerprintArgs {
         ExcessOptions {
             peak: self.excess_peak,
             bootstrap: self.excess_bootstrap,
+            resampling: self.excess_resampling,
             ci_level: self.interval_level,
             ..ExcessOptions::default()
         }

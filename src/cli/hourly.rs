@@ -19,6 +19,7 @@ use escrutinio::methods::hourly::{
 };
 use escrutinio::methods::machine_logs::LogOptions;
 use escrutinio::report::text;
+use escrutinio::stats::bootstrap::BootstrapMethod;
 
 /// Participation inputs and options, shared by `hourly` and `analyze`.
 #[derive(Debug, Clone, clap::Args)]
@@ -44,6 +45,11 @@ pub struct HourlyArgs {
     /// Late surges: bootstrap replicates of the regional and national excess.
     #[arg(long, default_value_t = 200)]
     pub late_bootstrap: usize,
+    /// Late surges: how each bootstrap replicate is computed: linearised
+    /// (one centred scoring step from the point fit; default) or refit (the
+    /// whole trimmed fit, about 50× slower).
+    #[arg(long, default_value = "linearised")]
+    pub late_bootstrap_method: BootstrapMethod,
     /// Late surges: level of the intervals.
     #[arg(long, default_value_t = 0.90)]
     pub late_level: f64,
@@ -86,6 +92,7 @@ impl HourlyArgs {
             late_surge: LateSurgeOptions {
                 alpha: self.late_alpha,
                 bootstrap: self.late_bootstrap,
+                bootstrap_method: self.late_bootstrap_method,
                 level: self.late_level,
                 ..Default::default()
             },

@@ -23,6 +23,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -212,7 +213,8 @@ struct Report {
     stamp: Stamp,
     count: u64,
     row: usize,
-    column: String,
+    /// Shared among the reports of one column.
+    column: Arc<str>,
 }
 
 /// Reads a long participation file (CSV, gzip CSV or Parquet) and joins it
@@ -266,6 +268,7 @@ pub fn load_long(
         .clone()
         .unwrap_or_else(|| "cumulative_voters".into());
     let count_col = find(&count_name, "cumulative voters")?;
+    let count_column: Arc<str> = Arc::from(count_name.as_str());
 
     let index: HashMap<&str, usize> = election
         .stations
@@ -417,7 +420,7 @@ pub fn load_long(
                 stamp,
                 count,
                 row: r,
-                column: count_name.clone(),
+                column: count_column.clone(),
             }),
             (bad, ..) => {
                 let p = bad.expect("a row that is not pushed has a problem");
@@ -488,11 +491,12 @@ pub fn load_wide(
     }
     let mut log = ProblemLog::default();
     let mut excluded = Vec::new();
+    let shared: Vec<Arc<str>> = cols.iter().map(|c| Arc::from(c.1.as_str())).collect();
     let mut reports = Vec::new();
     let mut rows_read = 0;
     for (s, &row1) in election.source_rows.iter().enumerate() {
         let r = row1 - 1;
-        for (second, column, counts, c) in &cols {
+        for (k, (second, column, counts, c)) in cols.iter().enumerate() {
             rows_read += 1;
             match counts.get(r).copied().unwrap_or(Err(CellError::Missing)) {
                 Ok(count) => reports.push(Report {
@@ -503,7 +507,7 @@ pub fn load_wide(
                     },
                     count,
                     row: r,
-                    column: column.clone(),
+                    column: shared[k].clone(),
                 }),
                 Err(e) => {
                     let p = RowProblem {
@@ -578,7 +582,7 @@ fn assemble(
     let fd = first_day.unwrap_or(0);
     let close_at = i64::from(last_day.unwrap_or(0) - fd) * 86_400 + i64::from(hours.closes);
     // (station, instant) -> first report; instants within opening hours only.
-    let mut cells: BTreeMap<(usize, i64), (u64, usize, String)> = BTreeMap::new();
+    let mut cells: BTreeMap<(usize, i64), (u64, usize, Arc<str>)> = BTreeMap::new();
     let n = election.stations.len();
     for rep in reports {
         let at = rep.stamp.seconds_from(fd);
@@ -587,7 +591,7 @@ fn assemble(
             kind,
             row: rep.row.wrapping_add(1),
             line: line_of(rep.row),
-            column: rep.column.clone(),
+            column: rep.column.to_string(),
             value: label(first_day, at),
             message,
         };
@@ -661,7 +665,7 @@ fn assemble(
     let slot: HashMap<i64, usize> = instants.iter().enumerate().map(|(k, &a)| (a, k)).collect();
     let mut matrix = vec![vec![None; n]; instants.len()];
     let mut at_close = vec![None; n];
-    let mut origin: HashMap<(usize, i64), (usize, String)> = HashMap::new();
+    let mut origin: HashMap<(usize, i64), (usize, Arc<str>)> = HashMap::new();
     let used = cells.len();
     for ((s, at), (count, row, column)) in cells {
         if at >= close_at {
@@ -685,12 +689,13 @@ fn assemble(
             .chain(at_close[s].map(|c| (close_at, c)));
         for (at, c) in series {
             any = true;
-            let (row, column) = origin[&(s, at)].clone();
+            let (row, column) = &origin[&(s, at)];
+            let row = *row;
             let mk = |kind, message: String| RowProblem {
                 kind,
                 row: row.wrapping_add(1),
                 line: line_of(row),
-                column: column.clone(),
+                column: column.to_string(),
                 value: c.to_string(),
                 message,
             };
@@ -839,6 +844,7 @@ pub fn from_logs(
             message: format!("logged station {s:?} is not in the station table"),
         });
     }
+    let logs_column: Arc<str> = Arc::from("logs");
     let mut reports = Vec::new();
     for (i, name) in election.stations.iter().enumerate() {
         if absent.contains(name.as_str()) {
@@ -853,7 +859,7 @@ pub fn from_logs(
                 },
                 count: counts[i][k],
                 row: usize::MAX,
-                column: "logs".into(),
+                column: logs_column.clone(),
             });
         }
     }

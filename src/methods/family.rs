@@ -24,9 +24,10 @@ pub trait Family {
     /// The family's key in `report.json`, `methods` and `skipped`.
     const NAME: &'static str;
     /// The options a caller sets (`Default` gives the documented defaults).
-    type Options: Clone + fmt::Debug + Default;
+    /// `Sync`: the families of a plan run concurrently.
+    type Options: Clone + fmt::Debug + Default + Sync;
     /// What the family found (a section of `report.json`).
-    type Finding: Clone + fmt::Debug + Serialize;
+    type Finding: Clone + fmt::Debug + Serialize + Send;
 
     /// Checks every option's domain. Called by [`Family::checked`], the only
     /// way to obtain the [`Checked`] options that [`Family::run`] takes.

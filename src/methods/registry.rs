@@ -5,7 +5,7 @@
 //! serialised as a section of `report.json`). Adding a family is one line
 //! here plus its renderers in [`crate::report`] (`docs/architecture.md`).
 
-use super::family::{Checked, Context, Family, SkippedMethod, StationColumn};
+use super::family::{Checked, Context, Family, Skip, SkippedMethod, StationColumn};
 use crate::inputs::Inputs;
 
 /// What running a plan produced: the findings, the families that ran (in
@@ -19,16 +19,23 @@ pub struct Outcome<F> {
     pub station_columns: Vec<StationColumn>,
 }
 
-/// Runs one family of a plan and files what it returned.
-pub fn run_family<Fam: Family, F>(
+/// Runs one family of a plan (`None` when the plan skips it).
+pub fn run_family<Fam: Family>(
     options: Option<&Checked<Fam::Options>>,
     inputs: &Inputs,
     ctx: &Context,
+) -> Option<Result<Fam::Finding, Skip>> {
+    options.map(|o| Fam::run(inputs, o, ctx))
+}
+
+/// Files what one family returned into the outcome, in registry order.
+pub fn file_family<Fam: Family, F>(
+    result: Option<Result<Fam::Finding, Skip>>,
+    inputs: &Inputs,
     outcome: &mut Outcome<F>,
     partial: &mut Vec<SkippedMethod>,
 ) -> Option<Fam::Finding> {
-    let options = options?;
-    match Fam::run(inputs, options, ctx) {
+    match result? {
         Ok(finding) => {
             outcome.ran.push(Fam::NAME);
             partial.extend(
@@ -107,13 +114,29 @@ macro_rules! families {
                 inputs: &$crate::inputs::Inputs,
                 ctx: &$crate::methods::Context,
             ) -> $crate::methods::registry::Outcome<Findings> {
+                // The families run concurrently on the rayon pool (each
+                // draws only from its own seeded streams, so the results do
+                // not depend on the schedule) and are filed in registry order.
+                $(
+                    let mut $field = None;
+                )+
+                $crate::rayon::scope(|scope| {
+                    $(
+                        let slot = &mut $field;
+                        let options = self.$field.as_ref();
+                        scope.spawn(move |_| {
+                            *slot = $crate::methods::registry::run_family::<$family>(
+                                options, inputs, ctx,
+                            );
+                        });
+                    )+
+                });
                 let mut outcome = $crate::methods::registry::Outcome::<Findings>::default();
                 let mut partial = Vec::new();
                 $(
-                    let found = $crate::methods::registry::run_family::<$family, Findings>(
-                        self.$field.as_ref(), inputs, ctx, &mut outcome, &mut partial,
+                    outcome.findings.$field = $crate::methods::registry::file_family::<$family, Findings>(
+                        $field, inputs, &mut outcome, &mut partial,
                     );
-                    outcome.findings.$field = found;
                 )+
                 outcome.skipped.extend(partial);
                 outcome

@@ -2,7 +2,38 @@
 
 use rand_distr::{Binomial, Distribution};
 
+use std::str::FromStr;
+
+use serde::Serialize;
+
 use crate::rng;
+
+/// How a bootstrap replicate of a fitted estimator is computed. Each family
+/// that offers the choice documents what the two mean for its fit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BootstrapMethod {
+    /// The estimator linearised at the point estimate (first-order
+    /// equivalent to a refit, at a small fraction of its cost).
+    Linearised,
+    /// The whole fit rerun on every replicate.
+    Refit,
+}
+
+impl FromStr for BootstrapMethod {
+    type Err = String;
+
+    /// `linearised` or `refit`.
+    fn from_str(s: &str) -> Result<BootstrapMethod, String> {
+        match s {
+            "linearised" => Ok(BootstrapMethod::Linearised),
+            "refit" => Ok(BootstrapMethod::Refit),
+            _ => Err(format!(
+                "unknown bootstrap method {s:?} (linearised or refit)"
+            )),
+        }
+    }
+}
 
 /// Percentile bootstrap interval for the mean of a categorical variable.
 ///

@@ -68,34 +68,13 @@ impl FromStr for Procedure {
 }
 
 /// How a bootstrap replicate of the scoring fit is computed (the 2018
-/// grid preset always reruns its whole procedure).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum BootstrapMethod {
-    /// The replicate's distance maximised over the model linearised at the
-    /// point estimate, m̂ + J(θ − θ̂), to convergence within the box, then
-    /// the model evaluated once at the result (`linearised`); first-order
-    /// equivalent to a refit at a small fraction of its cost.
-    Linearised,
-    /// Each replicate refitted by damped Fisher scoring from the point
-    /// estimate, up to `max_iterations_bootstrap` iterations.
-    Refit,
-}
-
-impl FromStr for BootstrapMethod {
-    type Err = String;
-
-    /// `linearised` or `refit`.
-    fn from_str(s: &str) -> Result<BootstrapMethod, String> {
-        match s {
-            "linearised" => Ok(BootstrapMethod::Linearised),
-            "refit" => Ok(BootstrapMethod::Refit),
-            _ => Err(format!(
-                "unknown Klimek bootstrap method {s:?} (linearised or refit)"
-            )),
-        }
-    }
-}
+/// grid preset always reruns its whole procedure): `Linearised` maximises
+/// the replicate's distance over the model linearised at the point
+/// estimate, m̂ + J(θ − θ̂), to convergence within the box, then evaluates
+/// the model once at the result; `Refit` refits each replicate by damped
+/// Fisher scoring from the point estimate, up to
+/// `max_iterations_bootstrap` iterations.
+pub use crate::stats::bootstrap::BootstrapMethod;
 
 /// The denominator of the winner's share in the fit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
