@@ -24,6 +24,11 @@ pub enum Purpose {
     SimulateStations,
     /// Simulator: per-region clean parameters.
     SimulateRegions,
+    /// Simulation: regional parties and fraud regions (a stream apart, so
+    /// that elections without them draw exactly as before).
+    SimulateRegionalStructure,
+    /// Mixture model: bootstrap replicates of the fit.
+    MixtureBootstrap,
     /// Klimek fit: station resampling of the bootstrap.
     KlimekResample,
     /// Excess votes: station bootstrap.
@@ -47,9 +52,11 @@ pub enum Purpose {
 
 impl Purpose {
     /// Every purpose, for the distinctness test and the docs.
-    pub const ALL: [Purpose; 10] = [
+    pub const ALL: [Purpose; 12] = [
         Purpose::SimulateStations,
         Purpose::SimulateRegions,
+        Purpose::SimulateRegionalStructure,
+        Purpose::MixtureBootstrap,
         Purpose::KlimekResample,
         Purpose::ExcessBootstrap,
         Purpose::TurnoutMoments,
@@ -65,6 +72,8 @@ impl Purpose {
         match self {
             Purpose::SimulateStations => 1,
             Purpose::SimulateRegions => 2,
+            Purpose::SimulateRegionalStructure => 3,
+            Purpose::MixtureBootstrap => 81,
             Purpose::KlimekResample => 32,
             Purpose::ExcessBootstrap => 41,
             Purpose::TurnoutMoments => 51,

@@ -90,6 +90,17 @@ pub struct SimParams {
     /// Weights splitting the non-winner votes among the other contestants.
     pub others: Vec<f64>,
     pub hourly: bool,
+    /// Share of regions with a regional party (0: none). In those regions a
+    /// contestant `regional_party` takes a share ρ ~ N(`regional_party_share`,
+    /// 0.1) (truncated to [0.05, 0.9]) of each station's clean valid votes,
+    /// proportionally from the winner and the others: a lower winner share
+    /// that is not fraud.
+    pub regional_party_regions: f64,
+    /// Mean share of the regional party where it stands.
+    pub regional_party_share: f64,
+    /// Share of regions where fraud happens (1: everywhere). Fraud regions
+    /// are drawn per region; elsewhere every station is clean.
+    pub fraud_regions: f64,
     /// Sd of a per-station shift of the daily curve on the log-odds scale
     /// (0: every station follows [`HOURLY_CURVE`] up to multinomial noise;
     /// about 0.25 matches the spread of late shares between tables in
@@ -120,6 +131,9 @@ impl Default for SimParams {
             others: vec![0.5, 0.3, 0.2],
             hourly: false,
             hourly_spread: 0.0,
+            regional_party_regions: 0.0,
+            regional_party_share: 0.3,
+            fraud_regions: 1.0,
         }
     }
 }
@@ -145,6 +159,9 @@ impl SimParams {
         unit("fraud_incremental", self.fraud_incremental)?;
         unit("fraud_extreme", self.fraud_extreme)?;
         unit("invalid_rate", self.invalid_rate)?;
+        unit("regional_party_regions", self.regional_party_regions)?;
+        unit("regional_party_share", self.regional_party_share)?;
+        unit("fraud_regions", self.fraud_regions)?;
         if self.fraud_incremental + self.fraud_extreme > 1.0 {
             return Err("fraud_incremental + fraud_extreme must not exceed 1".into());
         }
@@ -254,8 +271,21 @@ pub fn simulate(params: &SimParams) -> Result<Simulation, String> {
             )
         })
         .unzip();
+    // Regional parties and fraud regions, from a stream of their own.
+    let (party_region, fraud_region): (Vec<bool>, Vec<bool>) = (0..p.regions)
+        .map(|r| {
+            let mut g = rng::stream_for(p.seed, Purpose::SimulateRegionalStructure, r as u64);
+            let party: f64 = g.random();
+            let fraud: f64 = g.random();
+            (party < p.regional_party_regions, fraud < p.fraud_regions)
+        })
+        .unzip();
+    let regional_party = p.regional_party_regions > 0.0;
     let mut contestants = vec!["winner".to_string()];
     contestants.extend((1..=p.others.len()).map(|k| format!("party_{k}")));
+    if regional_party {
+        contestants.push("regional_party".into());
+    }
     let weight_sum: f64 = p.others.iter().sum();
     let width = p.stations.to_string().len();
     let stations = (0..p.stations)
@@ -273,6 +303,20 @@ pub fn simulate(params: &SimParams) -> Result<Simulation, String> {
             let a = truncated_normal(&mut g, region_turnout[r], p.turnout_sd, 0.0, 1.0);
             let v = truncated_normal(&mut g, region_share[r], p.share_sd, 0.0, 1.0);
             let u: f64 = g.random();
+            // Outside the fraud regions no station is stuffed (the draw is
+            // still made, so that the station's other draws do not move).
+            let u = if fraud_region[r] { u } else { 2.0 };
+            // The regional party's share of this station's clean valid votes.
+            let rho = if party_region[r] {
+                let mut h = rng::stream_for(
+                    p.seed,
+                    Purpose::SimulateRegionalStructure,
+                    (1 << 32) | i as u64,
+                );
+                truncated_normal(&mut h, p.regional_party_share, 0.1, 0.05, 0.9)
+            } else {
+                0.0
+            };
             let (fraud, x) = if u < p.fraud_incremental {
                 let x = loop {
                     let x = truncated_normal(&mut g, 0.0, p.theta, -1.0, 1.0).abs();
@@ -295,8 +339,22 @@ pub fn simulate(params: &SimParams) -> Result<Simulation, String> {
             let voters = binomial(&mut g, electorate, a);
             let invalid = binomial(&mut g, voters, p.invalid_rate);
             let valid_clean = voters - invalid;
-            let winner_clean = binomial(&mut g, valid_clean, v);
-            let others_clean = valid_clean - winner_clean;
+            let winner_clean = binomial(&mut g, valid_clean, v * (1.0 - rho));
+            let regional = if rho > 0.0 {
+                let mut h = rng::stream_for(
+                    p.seed,
+                    Purpose::SimulateRegionalStructure,
+                    (2 << 32) | i as u64,
+                );
+                binomial(
+                    &mut h,
+                    valid_clean - winner_clean,
+                    rho / (1.0 - v * (1.0 - rho)),
+                )
+            } else {
+                0
+            };
+            let others_clean = valid_clean - winner_clean - regional;
             let stuffed = binomial(&mut g, electorate - voters, x);
             let stolen = if x > 0.0 {
                 binomial(&mut g, others_clean, x.powf(p.alpha))
@@ -316,6 +374,9 @@ pub fn simulate(params: &SimParams) -> Result<Simulation, String> {
                 votes.push(take);
                 remaining -= take;
                 left_weight -= w;
+            }
+            if regional_party {
+                votes.push(regional);
             }
             let cumulative = p.hourly.then(|| {
                 // Clean voters arrive along the daily curve (multinomial over

@@ -51,6 +51,21 @@ pub struct Args {
     /// Sd of each station's shift of the daily curve on the log-odds scale.
     #[arg(long, default_value_t = 0.0)]
     pub hourly_spread: f64,
+    /// Sd of the region means of clean turnout around --turnout-mean.
+    #[arg(long, default_value_t = 0.05)]
+    pub region_turnout_sd: f64,
+    /// Sd of the region means of the clean winner share around --share-mean.
+    #[arg(long, default_value_t = 0.05)]
+    pub region_share_sd: f64,
+    /// Share of regions with a regional party (a contestant `regional_party`).
+    #[arg(long, default_value_t = 0.0)]
+    pub regional_party_regions: f64,
+    /// Mean share of the clean valid votes the regional party takes where it stands.
+    #[arg(long, default_value_t = 0.3)]
+    pub regional_party_share: f64,
+    /// Share of regions where fraud happens (elsewhere every station is clean).
+    #[arg(long, default_value_t = 1.0)]
+    pub fraud_regions: f64,
     /// Output file (.csv, .csv.gz or .parquet).
     #[arg(long)]
     pub out: PathBuf,
@@ -71,6 +86,11 @@ pub fn run(a: Args) -> escrutinio::Result<i32> {
         alpha: a.alpha,
         hourly: a.hourly,
         hourly_spread: a.hourly_spread,
+        region_turnout_sd: a.region_turnout_sd,
+        region_share_sd: a.region_share_sd,
+        regional_party_regions: a.regional_party_regions,
+        regional_party_share: a.regional_party_share,
+        fraud_regions: a.fraud_regions,
         ..SimParams::default()
     };
     let sim = simulate(&params).map_err(|m| Error::Input {
