@@ -27,8 +27,6 @@ pub enum Purpose {
     /// Simulation: regional parties and fraud regions (a stream apart, so
     /// that elections without them draw exactly as before).
     SimulateRegionalStructure,
-    /// Mixture model: bootstrap replicates of the fit.
-    MixtureBootstrap,
     /// Klimek fit: station resampling of the bootstrap.
     KlimekResample,
     /// Excess votes: station bootstrap.
@@ -52,11 +50,10 @@ pub enum Purpose {
 
 impl Purpose {
     /// Every purpose, for the distinctness test and the docs.
-    pub const ALL: [Purpose; 12] = [
+    pub const ALL: [Purpose; 11] = [
         Purpose::SimulateStations,
         Purpose::SimulateRegions,
         Purpose::SimulateRegionalStructure,
-        Purpose::MixtureBootstrap,
         Purpose::KlimekResample,
         Purpose::ExcessBootstrap,
         Purpose::TurnoutMoments,
@@ -73,7 +70,6 @@ impl Purpose {
             Purpose::SimulateStations => 1,
             Purpose::SimulateRegions => 2,
             Purpose::SimulateRegionalStructure => 3,
-            Purpose::MixtureBootstrap => 81,
             Purpose::KlimekResample => 32,
             Purpose::ExcessBootstrap => 41,
             Purpose::TurnoutMoments => 51,

@@ -343,6 +343,88 @@ fn regions_differ_as_asked() {
 }
 
 #[test]
+fn regional_parties_and_fraud_regions_as_asked() {
+    let p = SimParams {
+        stations: 40_000,
+        seed: 16,
+        regions: 20,
+        regional_party_regions: 0.3,
+        regional_party_share: 0.3,
+        fraud_incremental: 0.2,
+        fraud_regions: 0.5,
+        ..SimParams::default()
+    };
+    let sim = simulate(&p).unwrap();
+    assert_eq!(
+        sim.contestants.last().map(String::as_str),
+        Some("regional_party")
+    );
+    let party = sim.contestants.len() - 1;
+    let (mut with_party, mut with_fraud) = (0, 0);
+    for r in 0..p.regions {
+        let name = format!("R{:02}", r + 1);
+        let st: Vec<&SimStation> = sim.stations.iter().filter(|s| s.region == name).collect();
+        let fraud_region = st.iter().any(|s| s.fraud != FraudClass::None);
+        if fraud_region {
+            with_fraud += 1;
+            // Incremental fraud at its rate inside a fraud region.
+            let k = st.len() as f64;
+            let inc = st
+                .iter()
+                .filter(|s| s.fraud == FraudClass::Incremental)
+                .count() as f64;
+            close(
+                &format!("{name} incremental rate"),
+                inc / k,
+                0.2,
+                (0.2 * 0.8 / k).sqrt(),
+            );
+        } else {
+            assert!(st.iter().all(|s| s.stuffed == 0 && s.stolen == 0), "{name}");
+        }
+        let votes: u64 = st.iter().map(|s| s.votes[party]).sum();
+        if votes == 0 {
+            continue;
+        }
+        with_party += 1;
+        // The regional party's share of clean stations' valid votes: mean
+        // 0.3 (truncation at [0.05, 0.9] moves it by under 0.002), station
+        // sd about 0.1 plus binomial noise.
+        let clean: Vec<f64> = st
+            .iter()
+            .filter(|s| s.fraud == FraudClass::None && s.valid > 0)
+            .map(|s| s.votes[party] as f64 / s.valid as f64)
+            .collect();
+        let se = (var(&clean) / clean.len() as f64).sqrt();
+        close(
+            &format!("{name} regional party share"),
+            mean(&clean),
+            0.3,
+            se + 0.0005,
+        );
+        // Where it stands, the winner's share falls by the party's share.
+        let winner: f64 = mean(
+            &st.iter()
+                .filter(|s| s.fraud == FraudClass::None && s.valid > 0)
+                .map(|s| s.votes[0] as f64 / s.valid as f64)
+                .collect::<Vec<_>>(),
+        );
+        let clean_share = mean(
+            &st.iter()
+                .filter(|s| s.fraud == FraudClass::None)
+                .map(|s| s.clean_share)
+                .collect::<Vec<_>>(),
+        );
+        assert!(
+            (winner - clean_share * 0.7).abs() < 0.02,
+            "{name}: winner {winner}, clean share {clean_share}"
+        );
+    }
+    assert!((1..p.regions).contains(&with_party), "{with_party}");
+    assert!((1..p.regions).contains(&with_fraud), "{with_fraud}");
+}
+
+#[test]
 fn counts_are_consistent_and_stuffing_arrives_late() {
     let p = SimParams {
         stations: 20_000,
