@@ -207,6 +207,10 @@ fn exclude(
     Ok(())
 }
 
+/// A report cell after deduplication: (station, instant) -> (count, data
+/// row, column).
+type CellEntry = ((usize, i64), (u64, usize, Arc<str>));
+
 /// One report as read: its station, instant and count, with its origin.
 struct Report {
     station: usize,
@@ -665,32 +669,31 @@ fn assemble(
     let slot: HashMap<i64, usize> = instants.iter().enumerate().map(|(k, &a)| (a, k)).collect();
     let mut matrix = vec![vec![None; n]; instants.len()];
     let mut at_close = vec![None; n];
-    let mut origin: HashMap<(usize, i64), (usize, Arc<str>)> = HashMap::new();
     let used = cells.len();
-    for ((s, at), (count, row, column)) in cells {
+    // In key order: station by station, each station's reports by time
+    // (the closing report, at `close_at`, last).
+    let entries: Vec<CellEntry> = cells.into_iter().collect();
+    for &((s, at), (count, _, _)) in &entries {
         if at >= close_at {
             at_close[s] = Some(count);
         } else {
             matrix[slot[&at]][s] = Some(count);
         }
-        origin.insert((s, at), (row, column));
     }
+    let mut cursor = 0;
     // Station-level consistency: findings, kept and flagged.
     let mut flags = vec![0u8; n];
     let mut without = 0;
-    for s in 0..n {
+    for (s, flag) in flags.iter_mut().enumerate() {
         let mut prev: Option<(i64, u64)> = None;
         let mut any = false;
         let final_count = election.ballots[s];
-        let series = instants
-            .iter()
-            .enumerate()
-            .filter_map(|(k, &at)| matrix[k][s].map(|c| (at, c)))
-            .chain(at_close[s].map(|c| (close_at, c)));
-        for (at, c) in series {
+        let start = cursor;
+        while cursor < entries.len() && entries[cursor].0 .0 == s {
+            cursor += 1;
+        }
+        for &((_, at), (c, row, ref column)) in &entries[start..cursor] {
             any = true;
-            let (row, column) = &origin[&(s, at)];
-            let row = *row;
             let mk = |kind, message: String| RowProblem {
                 kind,
                 row: row.wrapping_add(1),
@@ -701,7 +704,7 @@ fn assemble(
             };
             if let Some((pat, pc)) = prev {
                 if c < pc {
-                    flags[s] |= 1;
+                    *flag |= 1;
                     log.push(mk(
                         ProblemKind::DecreasingReport,
                         format!(
@@ -714,7 +717,7 @@ fn assemble(
                 }
             }
             if at < close_at && c > final_count {
-                flags[s] |= 2;
+                *flag |= 2;
                 log.push(mk(
                     ProblemKind::ReportAboveFinal,
                     format!(
@@ -725,7 +728,7 @@ fn assemble(
                 ));
             }
             if at >= close_at && c != final_count {
-                flags[s] |= 4;
+                *flag |= 4;
                 log.push(mk(
                     ProblemKind::FinalMismatch,
                     format!(
