@@ -65,6 +65,7 @@ pub fn build_report(inputs: &Inputs, plan: &CheckedPlan, seed: u64) -> Result<Re
     Ok(Report {
         schema_version: SCHEMA_VERSION,
         tool: Tool::default(),
+        verdict: crate::verdict::compose(election, &outcome.findings),
         input: source.input.clone(),
         schema: source.schema.clone(),
         options: RunOptions {

@@ -42,6 +42,7 @@ pub mod report;
 pub mod rng;
 pub mod simulate;
 pub mod stats;
+pub mod verdict;
 
 pub use election::Election;
 pub use error::{Error, Result};

@@ -18,3 +18,4 @@ mod pipeline;
 mod real_data;
 mod sample;
 mod simulate;
+mod verdict;

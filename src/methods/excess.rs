@@ -714,12 +714,41 @@ impl Family for ExcessVotes {
 /// L*/(1 − L*) at stations at or above the peak, 0 below it; `None` where
 /// undefined).
 pub fn per_station(e: &Election, f: &ExcessFinding) -> Vec<Option<f64>> {
-    let l = f.national.clean_share;
-    let ratio = l / (1.0 - l);
+    per_station_under(e, f, |_| &f.national)
+}
+
+/// Per-station excess votes under the station's region's own estimate
+/// (its own clean peak and share; the national one for regions without an
+/// estimate of their own).
+pub fn per_station_regional(e: &Election, f: &ExcessFinding) -> Vec<Option<f64>> {
+    let level = e.regions();
+    let own: Vec<Option<&ExcessEstimate>> = level
+        .labels
+        .iter()
+        .map(|l| {
+            f.regions
+                .iter()
+                .find(|r| &r.region == l)
+                .map(|r| &r.estimate)
+        })
+        .collect();
+    per_station_under(e, f, |i| {
+        own[level.codes[i] as usize].unwrap_or(&f.national)
+    })
+}
+
+fn per_station_under<'a>(
+    e: &Election,
+    f: &'a ExcessFinding,
+    estimate: impl Fn(usize) -> &'a ExcessEstimate,
+) -> Vec<Option<f64>> {
     let width = f.options.bin_width;
-    let peak = bin(f.national.peak_turnout + 1e-12, width);
     (0..e.len())
         .map(|i| {
+            let est = estimate(i);
+            let l = est.clean_share;
+            let ratio = l / (1.0 - l);
+            let peak = bin(est.peak_turnout + 1e-12, width);
             Row::of(e, i).map(|r| {
                 if bin(r.turnout, width) >= peak {
                     r.winner - r.others * ratio

@@ -43,6 +43,21 @@ fn int(x: u64) -> String {
     out
 }
 
+/// A signed, rounded count with narrow no-break spaces between thousands
+/// (negative values keep their sign).
+fn thousands(x: f64) -> String {
+    if !x.is_finite() {
+        return "—".into();
+    }
+    let r = x.round();
+    let grouped = int(r.abs() as u64).replace('\u{2009}', "\u{202f}");
+    if r < 0.0 {
+        format!("−{grouped}")
+    } else {
+        grouped
+    }
+}
+
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222}\
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}\
 th{background:#f0f0f0}td.l,th.l{text-align:left}.note{background:#fff8e0;border-left:4px solid #e0a000;padding:.5em 1em}\
@@ -544,6 +559,7 @@ pub fn render(r: &Report, figures: &Figures) -> String {
          participation data were given.</p>",
         escape(&r.methods.join(", "))
     );
+    verdict_section(&mut h, &r.verdict);
     h.push_str("<h2>Summary</h2>\n<table>\n");
     let mut row = |k: &str, v: String| {
         let _ = writeln!(
@@ -681,6 +697,64 @@ pub fn render(r: &Report, figures: &Figures) -> String {
     }
     h.push_str("</table>\n<p><small>Machine-readable: <code>report.json</code>, <code>stations.csv</code>, <code>stations.parquet</code>.</small></p>\n</body></html>\n");
     h
+}
+
+/// The verdict at the top of the page: conclusion, paragraph, the
+/// families' national figures and the top regions with their intervals.
+fn verdict_section(h: &mut String, v: &crate::verdict::Verdict) {
+    let word = match v.evidence {
+        crate::verdict::Evidence::Inflation => "Inflation",
+        crate::verdict::Evidence::NoEvidence => "No evidence of inflation",
+        crate::verdict::Evidence::Inconclusive => "Inconclusive",
+    };
+    let _ = writeln!(h, "<h2>Verdict: {}</h2>", escape(word));
+    let _ = writeln!(h, "<p>{}</p>", escape(&v.summary));
+    h.push_str("<table>\n<tr><th class=\"l\">method</th><th>estimate</th><th>interval</th><th>share of ballots</th><th class=\"l\">model</th></tr>\n");
+    for n in &v.national {
+        let ci = match (n.ci_low, n.ci_high) {
+            (Some(l), Some(hi)) => format!("{} – {}", thousands(l), thousands(hi)),
+            _ => "–".into(),
+        };
+        let model = match (&n.reason, n.evidence) {
+            (Some(r), _) => format!("not adequate: {r}"),
+            (None, true) => "adequate; evidence".into(),
+            (None, false) => "adequate; below the threshold".into(),
+        };
+        let _ = writeln!(
+            h,
+            "<tr><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{:.2} %</td><td class=\"l\">{}</td></tr>",
+            escape(n.family),
+            thousands(n.estimate),
+            ci,
+            100.0 * n.share_of_ballots,
+            escape(&model)
+        );
+    }
+    h.push_str("</table>\n");
+    for b in &v.lower_bounds {
+        let _ = writeln!(h, "<p>Certain: {}.</p>", escape(&b.description));
+    }
+    let _ = writeln!(h, "<p class=\"note\">{}</p>", escape(&v.agreement));
+    if !v.top_regions.is_empty() {
+        h.push_str("<h3>Regions with most inflated ballots per registered voter</h3>\n<table>\n<tr><th>rank</th><th class=\"l\">region</th><th>stations</th><th>inflated ballots</th><th>interval</th><th>per registered voter</th></tr>\n");
+        for r in &v.top_regions {
+            let ci = match (r.inflated_low, r.inflated_high) {
+                (Some(l), Some(hi)) => format!("{} – {}", thousands(l), thousands(hi)),
+                _ => "–".into(),
+            };
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.2} %</td></tr>",
+                r.rank,
+                escape(&r.region),
+                r.stations,
+                thousands(r.inflated_ballots),
+                ci,
+                100.0 * r.inflated_per_voter
+            );
+        }
+        h.push_str("</table>\n");
+    }
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! are a public contract (documented in `docs/report.md`); any change to them
 //! bumps [`SCHEMA_VERSION`].
 
+use crate::verdict::Verdict;
 use serde::Serialize;
 
 use crate::io::load::SchemaInfo;
@@ -16,7 +17,7 @@ use crate::methods::summary::Summary;
 /// Version of the `report.json` / `stations.*` layout (semantic versioning:
 /// a major bump removes or renames fields, a minor bump adds them, a patch
 /// moves numbers or order without renaming; history in `docs/report.md`).
-pub const SCHEMA_VERSION: &str = "2.2.0";
+pub const SCHEMA_VERSION: &str = "2.3.0";
 
 /// The tool that wrote the report.
 #[derive(Debug, Clone, Serialize)]
@@ -46,6 +47,9 @@ pub struct RunOptions {
 pub struct Report {
     pub schema_version: &'static str,
     pub tool: Tool,
+    /// Was participation probably inflated, where, and by how much (since
+    /// 2.3.0; `crate::verdict`).
+    pub verdict: Verdict,
     pub input: FileInfo,
     pub schema: SchemaInfo,
     pub options: RunOptions,

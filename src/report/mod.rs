@@ -29,8 +29,9 @@ pub fn format_p_value(x: Option<f64>, missing: &str) -> String {
 }
 
 /// Writes every output of a report into `dir`: `report.json`,
-/// `stations.csv` and `.parquet`, `curves.csv` and `.parquet` (with
-/// participation reports), `plots/` (unless `plots` is false) and
+/// `stations.csv` and `.parquet`, `regions.csv` and `.parquet` (when the
+/// verdict has regions), `curves.csv` and `.parquet` (with participation
+/// reports), `plots/` (unless `plots` is false) and
 /// `report.html`.
 pub fn write_outputs(inputs: &Inputs, report: &Report, dir: &Path, plots: bool) -> Result<()> {
     let election = inputs.require_election()?;
@@ -44,6 +45,12 @@ pub fn write_outputs(inputs: &Inputs, report: &Report, dir: &Path, plots: bool) 
         .map_err(|e| Error::output(dir, e))?;
     crate::io::write::write_frame(&mut df, &dir.join("stations.csv"))?;
     crate::io::write::write_frame(&mut df, &dir.join("stations.parquet"))?;
+    if !report.verdict.regions.is_empty() {
+        let mut df =
+            stations::regions_frame(&report.verdict.regions).map_err(|e| Error::output(dir, e))?;
+        crate::io::write::write_frame(&mut df, &dir.join("regions.csv"))?;
+        crate::io::write::write_frame(&mut df, &dir.join("regions.parquet"))?;
+    }
     if let Some(h) = &report.findings.hourly {
         if let Some(df) = stations::curves_frame(election, h) {
             let mut df = df.map_err(|e| Error::output(dir, e))?;

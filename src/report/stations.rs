@@ -137,3 +137,53 @@ pub fn curves_frame(
         ],
     ))
 }
+
+/// The per-region table written as `regions.csv` and `regions.parquet`:
+/// `level`, `region`, `stations`, `electorate`, `inflated_ballots`,
+/// `inflated_low`, `inflated_high`, `inflated_per_voter`, `rank` (every
+/// level the schema names; see `crate::verdict`).
+pub fn regions_frame(rows: &[crate::verdict::RegionRow]) -> PolarsResult<DataFrame> {
+    DataFrame::new(
+        rows.len(),
+        vec![
+            Column::new(
+                "level".into(),
+                rows.iter().map(|r| r.level.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "region".into(),
+                rows.iter().map(|r| r.region.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "stations".into(),
+                rows.iter().map(|r| r.stations as u64).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "electorate".into(),
+                rows.iter().map(|r| r.electorate).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "inflated_ballots".into(),
+                rows.iter().map(|r| r.inflated_ballots).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "inflated_low".into(),
+                rows.iter().map(|r| r.inflated_low).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "inflated_high".into(),
+                rows.iter().map(|r| r.inflated_high).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "inflated_per_voter".into(),
+                rows.iter()
+                    .map(|r| r.inflated_per_voter)
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "rank".into(),
+                rows.iter().map(|r| r.rank as u64).collect::<Vec<_>>(),
+            ),
+        ],
+    )
+}

@@ -52,7 +52,8 @@ pub fn data_quality(path: &str, q: &crate::io::DataQuality) -> String {
 /// family's text in registry order (the same its subcommand prints), then
 /// the families that could not run.
 pub fn report(r: &Report) -> String {
-    let mut out = String::new();
+    let mut out = verdict(&r.verdict);
+    out.push('\n');
     let s = &r.summary;
     let q = &r.data_quality;
     let winner_share = s
@@ -420,4 +421,55 @@ fn truncate(s: &str, n: usize) -> String {
         t.push('…');
         t
     }
+}
+
+/// The verdict block: the conclusion, the paragraph, each family's national
+/// figure with its adequacy, the certain bounds and the top regions.
+pub fn verdict(v: &crate::verdict::Verdict) -> String {
+    let mut out = String::new();
+    let word = match v.evidence {
+        crate::verdict::Evidence::Inflation => "INFLATION",
+        crate::verdict::Evidence::NoEvidence => "NO EVIDENCE OF INFLATION",
+        crate::verdict::Evidence::Inconclusive => "INCONCLUSIVE",
+    };
+    let _ = writeln!(out, "Verdict: {word}");
+    let _ = writeln!(out, "{}", v.summary);
+    for n in &v.national {
+        let ci = match (n.ci_low, n.ci_high) {
+            (Some(l), Some(h)) => format!(" [{l:.0}, {h:.0}]"),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "  {:<22} {:>12.0}{ci} ({:+.2} % of ballots) {}",
+            n.family,
+            n.estimate,
+            100.0 * n.share_of_ballots,
+            match (&n.reason, n.evidence) {
+                (Some(r), _) => format!("not adequate: {r}"),
+                (None, true) => "adequate, evidence".to_string(),
+                (None, false) => "adequate, below the threshold".to_string(),
+            }
+        );
+    }
+    for b in &v.lower_bounds {
+        let _ = writeln!(out, "  certain: {}", b.description);
+    }
+    if !v.top_regions.is_empty() {
+        let _ = writeln!(
+            out,
+            "  regions with most inflated ballots per registered voter:"
+        );
+        for r in v.top_regions.iter().take(5) {
+            let _ = writeln!(
+                out,
+                "    {:>2}. {} {:.0} ({:.2} % of its electorate)",
+                r.rank,
+                r.region,
+                r.inflated_ballots,
+                100.0 * r.inflated_per_voter
+            );
+        }
+    }
+    out
 }

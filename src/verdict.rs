@@ -1,0 +1,587 @@
+//! The verdict: was participation probably inflated, where, and by how
+//! much — every estimating family's national figure side by side with its
+//! interval and its adequacy, the certain lower bounds apart, the regions
+//! and stations with the most inflated ballots, and one paragraph
+//! (`verdict` in `report.json`, printed first by `analyze`, the top of
+//! `report.html`).
+//!
+//! # Rule
+//! An estimate counts as evidence only when its model passed its adequacy
+//! check and its interval lies wholly above the *materiality threshold*,
+//! 0.5 % of all ballots (an inflation smaller than that is within what
+//! the clean-model assumptions of these methods can produce: on clean
+//! simulations with regional parties the excess-vote line alone reported
+//! 0.4 % of ballots). A certain lower bound (ballots no station could
+//! physically have processed even without trusting its intermediate
+//! reports; announcements above every count) is evidence at any size.
+//! `evidence` is `inflation` when some estimate or bound is evidence,
+//! `no_evidence` when at least one adequate estimate exists and none is,
+//! `inconclusive` otherwise.
+//!
+//! # Adequacy of each family
+//! - Klimek et al. (2012) fit (`fingerprint.klimek`, manufactured
+//!   ballots): the fit converged and no shape parameter (θ, α, the clean
+//!   spreads) stopped at a bound of its search box — at a bound the model
+//!   cannot describe the data and its interval is conditional on the bound.
+//! - Excess votes (`excess_votes`, Shpilkin): its premise, that the
+//!   winner's clean share does not change with turnout, is checked on the
+//!   stations between the 10th turnout percentile and the clean peak (where
+//!   stuffing has not yet moved stations): the ballot-weighted least-squares
+//!   slope of the winner's share on turnout, times that turnout range, must
+//!   stay within ±5 share points. Its interval is widened by the model's
+//!   main uncertainty, the clean peak: the estimates with the peak moved
+//!   across its bootstrap interval and one bin beyond are folded in.
+//! - Late surge (`hourly.late_surge`): at least 100 stations scored.
+//!
+//! - Excess votes per region (`excess_votes.regions`): with five or more
+//!   regional estimates, the national line is set aside (one line across
+//!   regions reads regional parties and regional turnout as fraud: on clean
+//!   simulations with regional parties it reported up to 1.6 % of the
+//!   ballots) and the regions' own estimates are summed; they must cover
+//!   80 % of the ballots.
+//!
+//! The regions with the most inflated ballots are the regions' own
+//! excess-vote estimates (with their bootstrap intervals) ranked by
+//! inflated ballots per registered voter, when `excess_votes.regions` is
+//! adequate; the stations are ranked by their winner votes above their
+//! region's own line. A region whose every station is stuffed has no clean
+//! stations to set its own line and reads as clean here (Chechnya in 2011
+//! and 2012): the national line catches it but confounds regional
+//! structure; the per-station mixture model meant to settle this is not in
+//! place yet. Only the first level (regions) has its own estimates.
+
+use serde::Serialize;
+
+use crate::election::Election;
+use crate::methods::excess;
+use crate::methods::registry::Findings;
+
+/// Inflation below this share of all ballots is not counted as evidence.
+pub const MATERIALITY: f64 = 0.005;
+
+/// Premise check of the excess-vote line: largest change, in share points,
+/// of the winner's clean share across the below-peak turnout range.
+pub const EXCESS_PREMISE_POINTS: f64 = 5.0;
+
+/// What the verdict concludes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Evidence {
+    Inflation,
+    NoEvidence,
+    Inconclusive,
+}
+
+/// One family's national figure.
+#[derive(Debug, Clone, Serialize)]
+pub struct NationalEstimate {
+    pub family: &'static str,
+    /// What is estimated, in words.
+    pub quantity: &'static str,
+    pub estimate: f64,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+    /// The estimate as a share of all ballots.
+    pub share_of_ballots: f64,
+    pub adequate: bool,
+    /// Why the model is not adequate (`null` when it is).
+    pub reason: Option<String>,
+    /// Adequate and its interval wholly above the materiality threshold.
+    pub evidence: bool,
+}
+
+/// A bound that holds without a statistical model.
+#[derive(Debug, Clone, Serialize)]
+pub struct LowerBound {
+    pub source: &'static str,
+    pub ballots: u64,
+    pub description: String,
+}
+
+/// A region's inflated ballots (also a row of `regions.csv`).
+#[derive(Debug, Clone, Serialize)]
+pub struct RegionRow {
+    pub level: String,
+    pub region: String,
+    pub stations: usize,
+    pub electorate: u64,
+    pub inflated_ballots: f64,
+    pub inflated_low: Option<f64>,
+    pub inflated_high: Option<f64>,
+    pub inflated_per_voter: f64,
+    /// Rank within the level by inflated ballots per registered voter.
+    pub rank: usize,
+}
+
+/// A station with many inflated ballots.
+#[derive(Debug, Clone, Serialize)]
+pub struct StationRow {
+    pub station: String,
+    pub region: String,
+    pub electorate: u64,
+    pub ballots: u64,
+    pub inflated_ballots: f64,
+}
+
+/// The `verdict` section.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verdict {
+    pub evidence: Evidence,
+    /// One paragraph a journalist can quote.
+    pub summary: String,
+    pub ballots: u64,
+    pub materiality: f64,
+    pub national: Vec<NationalEstimate>,
+    pub lower_bounds: Vec<LowerBound>,
+    /// Where the adequate families agree and where they differ.
+    pub agreement: String,
+    /// The family the regions and stations are read from (`null`: none
+    /// adequate).
+    pub regions_from: Option<&'static str>,
+    /// The ten regions with most inflated ballots per registered voter, and
+    /// the ten stations with most inflated ballots.
+    pub top_regions: Vec<RegionRow>,
+    pub top_stations: Vec<StationRow>,
+    /// Every region with its own estimate (written to `regions.csv`, not to
+    /// the JSON).
+    #[serde(skip)]
+    pub regions: Vec<RegionRow>,
+}
+
+/// The ballot-weighted slope of the winner's share on turnout over the
+/// stations between the 10th turnout percentile and `peak`, times that
+/// range, in share points (`None` with fewer than 30 such stations).
+pub fn clean_share_drift(e: &Election, peak: f64) -> Option<f64> {
+    let share = e.winner_share();
+    let mut t: Vec<f64> = e
+        .turnout
+        .iter()
+        .copied()
+        .filter(|x| x.is_finite())
+        .collect();
+    if t.is_empty() {
+        return None;
+    }
+    t.sort_by(f64::total_cmp);
+    let p10 = t[t.len() / 10];
+    let (mut sw, mut sx, mut sy, mut sxx, mut sxy, mut n) = (0.0, 0.0, 0.0, 0.0, 0.0, 0);
+    for ((&x, &y), &b) in e.turnout.iter().zip(share).zip(&e.ballots) {
+        if !(x.is_finite() && y.is_finite()) || x < p10 || x >= peak {
+            continue;
+        }
+        let w = b as f64;
+        sw += w;
+        sx += w * x;
+        sy += w * y;
+        sxx += w * x * x;
+        sxy += w * x * y;
+        n += 1;
+    }
+    if n < 30 || sw == 0.0 {
+        return None;
+    }
+    let vx = sxx / sw - (sx / sw).powi(2);
+    if vx <= 0.0 {
+        return None;
+    }
+    let slope = (sxy / sw - sx / sw * sy / sw) / vx;
+    Some(100.0 * slope * (peak - p10))
+}
+
+fn share(x: f64, ballots: u64) -> f64 {
+    x / ballots.max(1) as f64
+}
+
+/// Composes the verdict from the families' findings.
+pub fn compose(e: &Election, f: &Findings) -> Verdict {
+    let ballots: u64 = e.ballots.iter().sum();
+    let threshold = MATERIALITY * ballots as f64;
+    let mut national = Vec::new();
+    let mut push = |family: &'static str,
+                    quantity: &'static str,
+                    estimate: f64,
+                    ci: (Option<f64>, Option<f64>),
+                    reason: Option<String>| {
+        let adequate = reason.is_none();
+        national.push(NationalEstimate {
+            family,
+            quantity,
+            estimate,
+            ci_low: ci.0,
+            ci_high: ci.1,
+            share_of_ballots: share(estimate, ballots),
+            adequate,
+            reason,
+            evidence: adequate && ci.0.is_some_and(|l| l > threshold),
+        });
+    };
+    if let Some(k) = f.fingerprint.as_ref().and_then(|x| x.klimek.as_ref()) {
+        let reason = if !k.converged {
+            Some("the fit did not converge".to_string())
+        } else if !k.at_bound.is_empty() {
+            Some(format!(
+                "{} stopped at a bound of the search box: the model does not describe these data",
+                k.at_bound.join(", ")
+            ))
+        } else {
+            None
+        };
+        let m = &k.manufactured_ballots;
+        push(
+            "fingerprint.klimek",
+            "ballots manufactured from abstainers (Klimek et al. 2012 fraud model)",
+            m.estimate,
+            (m.ci_low, m.ci_high),
+            reason,
+        );
+    }
+    if let Some(x) = &f.excess_votes {
+        let n = &x.national;
+        let drift = clean_share_drift(e, n.peak_turnout);
+        let reason = match drift {
+            None => Some("too few stations below the clean peak to check the premise".to_string()),
+            Some(d) if d.abs() > EXCESS_PREMISE_POINTS => Some(format!(
+                "the winner's share changes by {d:+.1} points with turnout below the clean peak: the premise of a constant clean share fails"
+            )),
+            Some(_) => None,
+        };
+        let (lo, hi) = excess_model_interval(n, x.options.bin_width);
+        let within = within_regions(e, x);
+        // With regional estimates, the national line is context only: it
+        // reads differences between regions (regional parties, regional
+        // turnout) as fraud.
+        let national_reason = reason.clone().or_else(|| {
+            within.as_ref().map(|_| {
+                "a single national line confounds differences between regions with fraud; the sum of the regions' own lines is used".to_string()
+            })
+        });
+        push(
+            "excess_votes",
+            "winner votes above the national clean-share line (Shpilkin), clean-peak uncertainty included",
+            n.estimate,
+            (lo, hi),
+            national_reason,
+        );
+        if let Some((est, lo, hi, covered)) = within {
+            let reason = reason.or_else(|| {
+                (covered < WITHIN_COVERAGE).then(|| {
+                    format!(
+                        "regions with their own estimate hold only {:.0} % of the ballots",
+                        100.0 * covered
+                    )
+                })
+            });
+            push(
+                "excess_votes.regions",
+                "winner votes above each region's own clean-share line, summed",
+                est,
+                (Some(lo), Some(hi)),
+                reason,
+            );
+        }
+    }
+    let mut lower_bounds = Vec::new();
+    if let Some(h) = &f.hourly {
+        if let Some(l) = &h.late_surge {
+            let reason = (l.scored < 100).then(|| format!("only {} stations scored", l.scored));
+            let x = &l.excess_ballots;
+            push(
+                "hourly.late_surge",
+                "late ballots above each station's own and its region's pace",
+                x.estimate,
+                (x.ci_low, x.ci_high),
+                reason,
+            );
+        }
+        if let Some(t) = &h.throughput {
+            if t.whole_day_lower_bound > 0 {
+                lower_bounds.push(LowerBound {
+                    source: "hourly.throughput",
+                    ballots: t.whole_day_lower_bound,
+                    description: format!(
+                        "{} ballots more than the stations' issuing points could process over the whole day",
+                        t.whole_day_lower_bound
+                    ),
+                });
+            }
+        }
+        let over: i64 = h
+            .reconciliation
+            .iter()
+            .filter(|r| r.exceeds_max)
+            .filter_map(|r| {
+                let gap = r.gap?;
+                Some(gap - r.explainable_max.unwrap_or(0) as i64)
+            })
+            .filter(|&g| g > 0)
+            .sum();
+        if over > 0 {
+            lower_bounds.push(LowerBound {
+                source: "hourly.reconciliation",
+                ballots: over as u64,
+                description: format!(
+                    "announced voters exceed the counted ones by {over} beyond what missing stations can explain"
+                ),
+            });
+        }
+    }
+    let adequate: Vec<&NationalEstimate> = national.iter().filter(|n| n.adequate).collect();
+    let evidence = if national.iter().any(|n| n.evidence) || !lower_bounds.is_empty() {
+        Evidence::Inflation
+    } else if !adequate.is_empty() {
+        Evidence::NoEvidence
+    } else {
+        Evidence::Inconclusive
+    };
+    let agreement = agreement(&adequate, threshold);
+    let within_adequate = national
+        .iter()
+        .any(|n| n.family == "excess_votes.regions" && n.adequate);
+    let (regions_from, regions, top_regions, top_stations) = match &f.excess_votes {
+        Some(x) if within_adequate => {
+            let rows = region_rows(e, x);
+            let mut top: Vec<RegionRow> = rows.clone();
+            top.sort_by_key(|r| r.rank);
+            top.truncate(10);
+            let per_station = excess::per_station_regional(e, x);
+            (
+                Some("excess_votes.regions"),
+                rows,
+                top,
+                station_rows(e, &per_station),
+            )
+        }
+        _ => (None, Vec::new(), Vec::new(), Vec::new()),
+    };
+    let summary = summary(evidence, &national, &lower_bounds, &top_regions, ballots);
+    Verdict {
+        evidence,
+        summary,
+        ballots,
+        materiality: MATERIALITY,
+        national,
+        lower_bounds,
+        agreement,
+        regions_from,
+        top_regions,
+        top_stations,
+        regions,
+    }
+}
+
+/// Share of the ballots the regions with their own excess-vote estimate
+/// must hold for their sum to stand for the country.
+pub const WITHIN_COVERAGE: f64 = 0.8;
+
+/// The sum of the regions' own excess-vote estimates (each region's own
+/// peak and clean share, so that differences between regions do not
+/// count), with an interval combining the regions' independent bootstrap
+/// intervals as normal ones (`se_r` = half-width / z), and the share of
+/// all ballots those regions hold. `None` with fewer than five regional
+/// estimates.
+fn within_regions(e: &Election, x: &excess::ExcessFinding) -> Option<(f64, f64, f64, f64)> {
+    if x.regions.len() < 5 {
+        return None;
+    }
+    let z = crate::stats::gof::normal_quantile(0.5 + x.options.ci_level / 2.0);
+    let (mut est, mut var) = (0.0, 0.0);
+    for r in &x.regions {
+        let (lo, hi) = (r.estimate.ci_low?, r.estimate.ci_high?);
+        est += r.estimate.estimate;
+        var += ((hi - lo) / (2.0 * z)).powi(2);
+    }
+    let level = e.regions();
+    let names: std::collections::HashSet<&str> =
+        x.regions.iter().map(|r| r.region.as_str()).collect();
+    let total: u64 = e.ballots.iter().sum();
+    let covered: u64 = (0..e.len())
+        .filter(|&i| names.contains(level.labels[level.codes[i] as usize].as_str()))
+        .map(|i| e.ballots[i])
+        .sum();
+    let half = z * var.sqrt();
+    Some((
+        est,
+        est - half,
+        est + half,
+        covered as f64 / total.max(1) as f64,
+    ))
+}
+
+/// The excess-vote interval widened by the estimates with the clean peak
+/// anywhere in its bootstrap interval, one bin beyond on each side.
+fn excess_model_interval(n: &excess::ExcessEstimate, width: f64) -> (Option<f64>, Option<f64>) {
+    let (mut lo, mut hi) = (n.ci_low, n.ci_high);
+    let bin = width / 100.0;
+    let from = n.peak_ci_low.unwrap_or(n.peak_turnout) - bin - 1e-9;
+    let to = n.peak_ci_high.unwrap_or(n.peak_turnout) + bin + 1e-9;
+    for p in n
+        .sensitivity
+        .iter()
+        .filter(|p| p.peak_turnout >= from && p.peak_turnout <= to)
+    {
+        lo = Some(lo.map_or(p.excess, |l| l.min(p.excess)));
+        hi = Some(hi.map_or(p.excess, |h| h.max(p.excess)));
+    }
+    (lo, hi)
+}
+
+fn agreement(adequate: &[&NationalEstimate], threshold: f64) -> String {
+    match adequate.len() {
+        0 => "No family's model is adequate for these data.".into(),
+        1 => format!("Only {} is adequate for these data.", adequate[0].family),
+        _ => {
+            let above: Vec<&str> = adequate
+                .iter()
+                .filter(|n| n.ci_low.is_some_and(|l| l > threshold))
+                .map(|n| n.family)
+                .collect();
+            let overlap = adequate.iter().all(|a| {
+                adequate
+                    .iter()
+                    .all(|b| match (a.ci_low, a.ci_high, b.ci_low, b.ci_high) {
+                        (Some(al), Some(ah), Some(bl), Some(bh)) => al <= bh && bl <= ah,
+                        _ => true,
+                    })
+            });
+            let names: Vec<&str> = adequate.iter().map(|n| n.family).collect();
+            format!(
+                "{} adequate families ({}); {} of them above the threshold ({}); their intervals {}.",
+                adequate.len(),
+                names.join(", "),
+                above.len(),
+                if above.is_empty() { "none".to_string() } else { above.join(", ") },
+                if overlap { "overlap" } else { "do not all overlap: they measure different things (manufactured ballots, winner votes above a line, late ballots) under different assumptions" }
+            )
+        }
+    }
+}
+
+/// The regions' own excess-vote estimates as region rows, ranked by
+/// inflated ballots per registered voter.
+fn region_rows(e: &Election, x: &excess::ExcessFinding) -> Vec<RegionRow> {
+    let level = e.regions();
+    let k = level.labels.len();
+    let (mut st, mut el) = (vec![0usize; k], vec![0u64; k]);
+    for i in 0..e.len() {
+        let r = level.codes[i] as usize;
+        st[r] += 1;
+        el[r] += e.electorate[i];
+    }
+    let mut rows: Vec<RegionRow> = x
+        .regions
+        .iter()
+        .filter_map(|r| {
+            let c = level.labels.iter().position(|l| l == &r.region)?;
+            Some(RegionRow {
+                level: level.name.clone(),
+                region: r.region.clone(),
+                stations: st[c],
+                electorate: el[c],
+                inflated_ballots: r.estimate.estimate,
+                inflated_low: r.estimate.ci_low,
+                inflated_high: r.estimate.ci_high,
+                inflated_per_voter: r.estimate.estimate / el[c].max(1) as f64,
+                rank: 0,
+            })
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    order.sort_by(|&a, &b| {
+        rows[b]
+            .inflated_per_voter
+            .total_cmp(&rows[a].inflated_per_voter)
+            .then(a.cmp(&b))
+    });
+    for (rank, &i) in order.iter().enumerate() {
+        rows[i].rank = rank + 1;
+    }
+    rows
+}
+
+fn station_rows(e: &Election, per_station: &[Option<f64>]) -> Vec<StationRow> {
+    let mut idx: Vec<usize> = (0..e.len()).filter(|&i| per_station[i].is_some()).collect();
+    idx.sort_by(|&a, &b| {
+        per_station[b]
+            .unwrap_or(0.0)
+            .total_cmp(&per_station[a].unwrap_or(0.0))
+            .then(a.cmp(&b))
+    });
+    let region = e.regions();
+    idx.iter()
+        .take(10)
+        .map(|&i| StationRow {
+            station: e.stations[i].clone(),
+            region: region.labels[region.codes[i] as usize].clone(),
+            electorate: e.electorate[i],
+            ballots: e.ballots[i],
+            inflated_ballots: per_station[i].unwrap_or(0.0),
+        })
+        .collect()
+}
+
+fn millions(x: f64) -> String {
+    if x.abs() >= 1e6 {
+        format!("{:.2} million", x / 1e6)
+    } else {
+        format!("{:.0}", x)
+    }
+}
+
+fn summary(
+    evidence: Evidence,
+    national: &[NationalEstimate],
+    bounds: &[LowerBound],
+    top: &[RegionRow],
+    ballots: u64,
+) -> String {
+    let mut s = String::new();
+    match evidence {
+        Evidence::Inflation => {
+            s.push_str("The data show evidence that participation was inflated. ");
+            for n in national.iter().filter(|n| n.evidence) {
+                s.push_str(&format!(
+                    "The {} method estimates {} ({:.1} % of {} ballots; interval {} to {}). ",
+                    n.family,
+                    millions(n.estimate),
+                    100.0 * n.share_of_ballots,
+                    millions(ballots as f64),
+                    millions(n.ci_low.unwrap_or(f64::NAN)),
+                    millions(n.ci_high.unwrap_or(f64::NAN)),
+                ));
+            }
+            for b in bounds {
+                s.push_str(&format!("With certainty, at least: {}. ", b.description));
+            }
+            if !top.is_empty() {
+                let names: Vec<&str> = top.iter().take(5).map(|r| r.region.as_str()).collect();
+                s.push_str(&format!(
+                    "The most affected regions, per registered voter: {}.",
+                    names.join(", ")
+                ));
+            }
+        }
+        Evidence::NoEvidence => {
+            s.push_str(&format!(
+                "The data show no evidence of inflated participation: no adequate method finds more than {:.1} % of the ballots inflated with confidence",
+                100.0 * MATERIALITY
+            ));
+            let out: Vec<&str> = national
+                .iter()
+                .filter(|n| !n.adequate)
+                .map(|n| n.family)
+                .collect();
+            if out.is_empty() {
+                s.push('.');
+            } else {
+                s.push_str(&format!(
+                    " ({} set aside because its model does not fit these data).",
+                    out.join(", ")
+                ));
+            }
+        }
+        Evidence::Inconclusive => {
+            s.push_str("The data do not allow a verdict: no method's model fits them adequately.");
+        }
+    }
+    s.trim_end().to_string()
+}
