@@ -20,9 +20,13 @@
 //!
 //! # Adequacy of each family
 //! - Klimek et al. (2012) fit (`fingerprint.klimek`, manufactured
-//!   ballots): the fit converged and no shape parameter (θ, α, the clean
+//!   ballots): the fit converged, no shape parameter (θ, α, the clean
 //!   spreads) stopped at a bound of its search box — at a bound the model
-//!   cannot describe the data and its interval is conditional on the bound.
+//!   cannot describe the data and its interval is conditional on the bound
+//!   — and the election has fewer than five regions: the fit is national,
+//!   and on simulations with regional parties it put 853,833 manufactured
+//!   ballots [715,576, 1,001,913] on 232,980 stuffed ones with no parameter
+//!   at a bound.
 //! - Excess votes (`excess_votes`, Shpilkin): its premise, that the
 //!   winner's clean share does not change with turnout, is checked on the
 //!   stations between the 10th turnout percentile and the clean peak (where
@@ -218,6 +222,11 @@ pub fn compose(e: &Election, f: &Findings) -> Verdict {
     if let Some(k) = f.fingerprint.as_ref().and_then(|x| x.klimek.as_ref()) {
         let reason = if !k.converged {
             Some("the fit did not converge".to_string())
+        } else if e.regions().labels.len() >= REGIONAL {
+            Some(format!(
+                "one national fit across {} regions confounds differences between regions with fraud",
+                e.regions().labels.len()
+            ))
         } else if !k.at_bound.is_empty() {
             Some(format!(
                 "{} stopped at a bound of the search box: the model does not describe these data",
@@ -369,6 +378,10 @@ pub fn compose(e: &Election, f: &Findings) -> Verdict {
     }
 }
 
+/// With this many regions, the national-only models (the Klimek fit, the
+/// national excess-vote line) are set aside.
+pub const REGIONAL: usize = 5;
+
 /// Share of the ballots the regions with their own excess-vote estimate
 /// must hold for their sum to stand for the country.
 pub const WITHIN_COVERAGE: f64 = 0.8;
@@ -380,7 +393,7 @@ pub const WITHIN_COVERAGE: f64 = 0.8;
 /// all ballots those regions hold. `None` with fewer than five regional
 /// estimates.
 fn within_regions(e: &Election, x: &excess::ExcessFinding) -> Option<(f64, f64, f64, f64)> {
-    if x.regions.len() < 5 {
+    if x.regions.len() < REGIONAL {
         return None;
     }
     let z = crate::stats::gof::normal_quantile(0.5 + x.options.ci_level / 2.0);
@@ -519,11 +532,26 @@ fn station_rows(e: &Election, per_station: &[Option<f64>]) -> Vec<StationRow> {
         .collect()
 }
 
+/// A count for the paragraph: "9.38 million", "94,338", "−1,126".
 fn millions(x: f64) -> String {
+    if !x.is_finite() {
+        return "?".into();
+    }
     if x.abs() >= 1e6 {
-        format!("{:.2} million", x / 1e6)
+        return format!("{:.2} million", x / 1e6);
+    }
+    let digits = (x.abs().round() as u64).to_string();
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    if x.round() < 0.0 {
+        format!("−{grouped}")
     } else {
-        format!("{:.0}", x)
+        grouped
     }
 }
 
@@ -540,7 +568,8 @@ fn summary(
             s.push_str("The data show evidence that participation was inflated. ");
             for n in national.iter().filter(|n| n.evidence) {
                 s.push_str(&format!(
-                    "The {} method estimates {} ({:.1} % of {} ballots; interval {} to {}). ",
+                    "{} ({}): {} ({:.1} % of {} ballots; interval {} to {}). ",
+                    capitalise(n.quantity),
                     n.family,
                     millions(n.estimate),
                     100.0 * n.share_of_ballots,
@@ -584,4 +613,11 @@ fn summary(
         }
     }
     s.trim_end().to_string()
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
 }
