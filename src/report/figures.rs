@@ -19,6 +19,15 @@ pub fn draw(report: &Report, plots_dir: &Path) -> Result<html::Figures> {
         turnout: plots::figure_files(&turnout, &plots_dir.join("turnout_histogram"))?,
         ..html::Figures::default()
     };
+    if !report.verdict.regions.is_empty() {
+        let mut rows = report.verdict.regions.clone();
+        rows.sort_by_key(|r| r.rank);
+        rows.truncate(25);
+        figures.regions = Some(plots::figure_files(
+            &plots::RegionsFigure { rows: &rows },
+            &plots_dir.join("regions_ranked"),
+        )?);
+    }
     if let Some(f) = &report.findings.fingerprint {
         let winner = f.contestants.iter().find(|c| c.winner);
         if let Some(w) = winner {

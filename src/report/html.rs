@@ -80,6 +80,8 @@ pub struct Figures {
     pub hourly_curves: Option<String>,
     /// Late-share histogram.
     pub late_share: Option<String>,
+    /// The verdict's regions ranked, with intervals.
+    pub regions: Option<String>,
 }
 
 fn figure(h: &mut String, svg: &str, caption: &str) {
@@ -559,7 +561,7 @@ pub fn render(r: &Report, figures: &Figures) -> String {
          participation data were given.</p>",
         escape(&r.methods.join(", "))
     );
-    verdict_section(&mut h, &r.verdict);
+    verdict_section(&mut h, &r.verdict, figures.regions.as_deref());
     h.push_str("<h2>Summary</h2>\n<table>\n");
     let mut row = |k: &str, v: String| {
         let _ = writeln!(
@@ -701,7 +703,7 @@ pub fn render(r: &Report, figures: &Figures) -> String {
 
 /// The verdict at the top of the page: conclusion, paragraph, the
 /// families' national figures and the top regions with their intervals.
-fn verdict_section(h: &mut String, v: &crate::verdict::Verdict) {
+fn verdict_section(h: &mut String, v: &crate::verdict::Verdict, regions: Option<&str>) {
     let word = match v.evidence {
         crate::verdict::Evidence::Inflation => "Inflation",
         crate::verdict::Evidence::NoEvidence => "No evidence of inflation",
@@ -754,6 +756,20 @@ fn verdict_section(h: &mut String, v: &crate::verdict::Verdict) {
             );
         }
         h.push_str("</table>\n");
+    }
+    if let Some(svg) = regions {
+        figure(
+            h,
+            svg,
+            "Regions ranked by inflated ballots per registered voter (dots), with their intervals (bars); at most 25 regions.",
+        );
+    }
+    if let Some(svg) = regions {
+        figure(
+            h,
+            svg,
+            "Regions ranked by inflated ballots per registered voter (dots), with their intervals (bars); at most 25 regions.",
+        );
     }
 }
 

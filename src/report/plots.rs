@@ -411,3 +411,91 @@ impl Figure for IntegerPeaksFigure<'_> {
         Ok(())
     }
 }
+
+/// Regions ranked by inflated ballots per registered voter: a dot per
+/// region with its interval as a whisker (the verdict's regions, most
+/// affected at the top).
+pub struct RegionsFigure<'a> {
+    pub rows: &'a [crate::verdict::RegionRow],
+}
+
+impl Figure for RegionsFigure<'_> {
+    fn size(&self) -> (u32, u32) {
+        (900, 120 + 22 * self.rows.len() as u32)
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, plotters::coord::Shift>,
+    ) -> std::result::Result<(), String>
+    where
+        DB::ErrorType: 'static,
+    {
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let n = self.rows.len();
+        let per = |x: f64, r: &crate::verdict::RegionRow| 100.0 * x / r.electorate.max(1) as f64;
+        let (mut lo, mut hi) = (0.0f64, 0.0f64);
+        for r in self.rows {
+            lo = lo.min(per(r.inflated_low.unwrap_or(r.inflated_ballots), r));
+            hi = hi.max(per(r.inflated_high.unwrap_or(r.inflated_ballots), r));
+        }
+        let pad = 0.05 * (hi - lo).max(1e-9);
+        let labels: Vec<String> = self
+            .rows
+            .iter()
+            .map(|r| {
+                let name: String = r.region.chars().take(30).collect();
+                format!("{}. {name}", r.rank)
+            })
+            .collect();
+        let mut chart = ChartBuilder::on(root)
+            .caption(
+                "Regions ranked by inflated ballots per registered voter",
+                ("sans-serif", 20),
+            )
+            .margin(12)
+            .x_label_area_size(42)
+            .y_label_area_size(260)
+            .build_cartesian_2d((lo - pad)..(hi + pad), -0.5f64..(n as f64 - 0.5))
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .x_desc("inflated ballots per registered voter (%), with the interval")
+            .y_labels(n.max(1))
+            .y_label_formatter(&|y| {
+                let k = n as i64 - 1 - y.round() as i64;
+                usize::try_from(k)
+                    .ok()
+                    .and_then(|k| labels.get(k).cloned())
+                    .unwrap_or_default()
+            })
+            .disable_y_mesh()
+            .draw()
+            .map_err(|e| e.to_string())?;
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(0.0, -0.5), (0.0, n as f64 - 0.5)],
+                GREY_BAR.stroke_width(1),
+            )))
+            .map_err(|e| e.to_string())?;
+        for (k, r) in self.rows.iter().enumerate() {
+            let y = (n - 1 - k) as f64;
+            if let (Some(l), Some(h)) = (r.inflated_low, r.inflated_high) {
+                chart
+                    .draw_series(std::iter::once(PathElement::new(
+                        vec![(per(l, r), y), (per(h, r), y)],
+                        BLUE_BAR.stroke_width(2),
+                    )))
+                    .map_err(|e| e.to_string())?;
+            }
+            chart
+                .draw_series(std::iter::once(Circle::new(
+                    (per(r.inflated_ballots, r), y),
+                    4,
+                    RED.filled(),
+                )))
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+}
