@@ -109,10 +109,13 @@ pub struct RegionRow {
     pub region: String,
     pub stations: usize,
     pub electorate: u64,
+    pub ballots: u64,
     pub inflated_ballots: f64,
     pub inflated_low: Option<f64>,
     pub inflated_high: Option<f64>,
     pub inflated_per_voter: f64,
+    /// Inflated ballots as a share of the region's ballots.
+    pub inflated_share: f64,
     /// Rank within the level by inflated ballots per registered voter.
     pub rank: usize,
 }
@@ -474,11 +477,12 @@ fn agreement(adequate: &[&NationalEstimate], threshold: f64) -> String {
 fn region_rows(e: &Election, x: &excess::ExcessFinding) -> Vec<RegionRow> {
     let level = e.regions();
     let k = level.labels.len();
-    let (mut st, mut el) = (vec![0usize; k], vec![0u64; k]);
+    let (mut st, mut el, mut bl) = (vec![0usize; k], vec![0u64; k], vec![0u64; k]);
     for i in 0..e.len() {
         let r = level.codes[i] as usize;
         st[r] += 1;
         el[r] += e.electorate[i];
+        bl[r] += e.ballots[i];
     }
     let mut rows: Vec<RegionRow> = x
         .regions
@@ -490,10 +494,12 @@ fn region_rows(e: &Election, x: &excess::ExcessFinding) -> Vec<RegionRow> {
                 region: r.region.clone(),
                 stations: st[c],
                 electorate: el[c],
+                ballots: bl[c],
                 inflated_ballots: r.estimate.estimate,
                 inflated_low: r.estimate.ci_low,
                 inflated_high: r.estimate.ci_high,
                 inflated_per_voter: r.estimate.estimate / el[c].max(1) as f64,
+                inflated_share: r.estimate.estimate / bl[c].max(1) as f64,
                 rank: 0,
             })
         })

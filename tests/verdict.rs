@@ -164,3 +164,43 @@ fn russia_shows_inflation_in_the_regions_the_literature_names() {
         assert!(named >= 5, "{year}: {named} of the top 10 named: {top:?}");
     }
 }
+
+#[test]
+fn regions_table_has_the_documented_columns_and_ranks() {
+    let sim = simulate(&regional(7, true)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("e.csv");
+    sim.write_files(&f).unwrap();
+    let out = dir.path().join("out");
+    let opts = escrutinio::analyze::AnalyzeOptions {
+        files: InputFiles {
+            stations: Some(f),
+            ..InputFiles::default()
+        },
+        out_dir: out.clone(),
+        seed: 1,
+        plan: Plan::default(),
+        plots: false,
+    };
+    let (_, report) = escrutinio::analyze::analyze(&opts).unwrap();
+    let text = std::fs::read_to_string(out.join("regions.csv")).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "level,region,stations,electorate,ballots,inflated_ballots,inflated_low,inflated_high,inflated_per_voter,inflated_share,rank"
+    );
+    assert_eq!(lines.count(), report.verdict.regions.len());
+    assert!(out.join("regions.parquet").exists());
+    // Ranks are a permutation, ordered by inflated ballots per voter.
+    let mut rows = report.verdict.regions.clone();
+    rows.sort_by_key(|r| r.rank);
+    assert!(rows.iter().enumerate().all(|(k, r)| r.rank == k + 1));
+    assert!(rows
+        .windows(2)
+        .all(|w| w[0].inflated_per_voter >= w[1].inflated_per_voter));
+    assert_eq!(report.verdict.top_regions.len(), 10.min(rows.len()));
+    // The JSON opens with the verdict after the version and the tool.
+    let json = report.to_json();
+    let v = json.find("\"verdict\"").unwrap();
+    assert!(v < json.find("\"input\"").unwrap());
+}

@@ -139,9 +139,9 @@ pub fn curves_frame(
 }
 
 /// The per-region table written as `regions.csv` and `regions.parquet`:
-/// `level`, `region`, `stations`, `electorate`, `inflated_ballots`,
-/// `inflated_low`, `inflated_high`, `inflated_per_voter`, `rank` (every
-/// level the schema names; see `crate::verdict`).
+/// `level`, `region`, `stations`, `electorate`, `ballots`,
+/// `inflated_ballots`, `inflated_low`, `inflated_high`,
+/// `inflated_per_voter`, `inflated_share`, `rank` (see `crate::verdict`).
 pub fn regions_frame(rows: &[crate::verdict::RegionRow]) -> PolarsResult<DataFrame> {
     DataFrame::new(
         rows.len(),
@@ -163,6 +163,10 @@ pub fn regions_frame(rows: &[crate::verdict::RegionRow]) -> PolarsResult<DataFra
                 rows.iter().map(|r| r.electorate).collect::<Vec<_>>(),
             ),
             Column::new(
+                "ballots".into(),
+                rows.iter().map(|r| r.ballots).collect::<Vec<_>>(),
+            ),
+            Column::new(
                 "inflated_ballots".into(),
                 rows.iter().map(|r| r.inflated_ballots).collect::<Vec<_>>(),
             ),
@@ -179,6 +183,10 @@ pub fn regions_frame(rows: &[crate::verdict::RegionRow]) -> PolarsResult<DataFra
                 rows.iter()
                     .map(|r| r.inflated_per_voter)
                     .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "inflated_share".into(),
+                rows.iter().map(|r| r.inflated_share).collect::<Vec<_>>(),
             ),
             Column::new(
                 "rank".into(),
