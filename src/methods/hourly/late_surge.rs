@@ -381,20 +381,7 @@ fn fit_with_kept(
     min_region: usize,
     pace: bool,
 ) -> (Fit, Vec<usize>) {
-    let f = fit_once(d, idx, regions, min_region, pace);
-    trimmed_refits(f, d, idx, regions, min_region, pace)
-}
-
-/// Twice: the stations of `idx` within ±[`TRIM_Z`] under the current fit,
-/// refitted.
-fn trimmed_refits(
-    mut f: Fit,
-    d: &Scored,
-    idx: &[usize],
-    regions: usize,
-    min_region: usize,
-    pace: bool,
-) -> (Fit, Vec<usize>) {
+    let mut f = fit_once(d, idx, regions, min_region, pace);
     let mut kept = idx.to_vec();
     for _ in 0..2 {
         let keep: Vec<usize> = idx
