@@ -40,9 +40,10 @@
 //! - Excess votes per region (`excess_votes.regions`): with five or more
 //!   regional estimates, the national line is set aside (one line across
 //!   regions reads regional parties and regional turnout as fraud: on clean
-//!   simulations with regional parties it reported up to 1.6 % of the
+//!   simulations with regional parties it reported up to 2.5 % of the
 //!   ballots) and the regions' own estimates are summed; they must cover
-//!   80 % of the ballots.
+//!   80 % of the ballots, and the premise is checked within regions
+//!   ([`within_region_drift`]).
 //!
 //! The regions with the most inflated ballots are the regions' own
 //! excess-vote estimates (with their bootstrap intervals) ranked by
@@ -195,6 +196,65 @@ pub fn clean_share_drift(e: &Election, peak: f64) -> Option<f64> {
     Some(100.0 * slope * (peak - p10))
 }
 
+/// [`clean_share_drift`] within regions: for each region with its own
+/// excess-vote estimate, the stations between the region's 10th turnout
+/// percentile and its own clean peak, centred on the region's
+/// ballot-weighted means; the pooled slope of share on turnout times the
+/// ballot-weighted mean turnout range, in share points (`None` with fewer
+/// than 30 such stations).
+pub fn within_region_drift(e: &Election, x: &excess::ExcessFinding) -> Option<f64> {
+    let level = e.regions();
+    let share = e.winner_share();
+    let (mut sxy, mut sxx, mut range, mut wsum, mut n) = (0.0, 0.0, 0.0, 0.0, 0);
+    for r in &x.regions {
+        let Some(code) = level.labels.iter().position(|l| l == &r.region) else {
+            continue;
+        };
+        let members: Vec<usize> = (0..e.len())
+            .filter(|&i| {
+                level.codes[i] as usize == code && e.turnout[i].is_finite() && share[i].is_finite()
+            })
+            .collect();
+        if members.len() < 10 {
+            continue;
+        }
+        let mut t: Vec<f64> = members.iter().map(|&i| e.turnout[i]).collect();
+        t.sort_by(f64::total_cmp);
+        let p10 = t[t.len() / 10];
+        let peak = r.estimate.peak_turnout;
+        let sel: Vec<usize> = members
+            .into_iter()
+            .filter(|&i| e.turnout[i] >= p10 && e.turnout[i] < peak)
+            .collect();
+        let w: f64 = sel.iter().map(|&i| e.ballots[i] as f64).sum();
+        if sel.len() < 3 || w == 0.0 {
+            continue;
+        }
+        let mx = sel
+            .iter()
+            .map(|&i| e.ballots[i] as f64 * e.turnout[i])
+            .sum::<f64>()
+            / w;
+        let my = sel
+            .iter()
+            .map(|&i| e.ballots[i] as f64 * share[i])
+            .sum::<f64>()
+            / w;
+        for &i in &sel {
+            let b = e.ballots[i] as f64;
+            sxy += b * (e.turnout[i] - mx) * (share[i] - my);
+            sxx += b * (e.turnout[i] - mx).powi(2);
+        }
+        range += w * (peak - p10);
+        wsum += w;
+        n += sel.len();
+    }
+    if n < 30 || sxx <= 0.0 || wsum == 0.0 {
+        return None;
+    }
+    Some(100.0 * sxy / sxx * (range / wsum))
+}
+
 fn share(x: f64, ballots: u64) -> f64 {
     x / ballots.max(1) as f64
 }
@@ -275,6 +335,15 @@ pub fn compose(e: &Election, f: &Findings) -> Verdict {
             national_reason,
         );
         if let Some((est, lo, hi, covered)) = within {
+            let reason = match within_region_drift(e, x) {
+                None => Some(
+                    "too few stations below the regions' clean peaks to check the premise".to_string(),
+                ),
+                Some(d) if d.abs() > EXCESS_PREMISE_POINTS => Some(format!(
+                    "within regions the winner's share changes by {d:+.1} points with turnout below the clean peaks: the premise of a constant clean share fails"
+                )),
+                Some(_) => None,
+            };
             let reason = reason.or_else(|| {
                 (covered < WITHIN_COVERAGE).then(|| {
                     format!(

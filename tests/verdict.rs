@@ -204,3 +204,29 @@ fn regions_table_has_the_documented_columns_and_ranks() {
     let v = json.find("\"verdict\"").unwrap();
     assert!(v < json.find("\"input\"").unwrap());
 }
+
+#[test]
+fn within_region_premise_check_ignores_differences_between_regions() {
+    // Clean regional simulations have no slope of share on turnout inside
+    // a region: the within-region drift is small (under 1 point) whatever
+    // the national one.
+    for seed in [1u64, 4] {
+        let sim = simulate(&regional(seed, false)).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("e.csv");
+        sim.write_files(&f).unwrap();
+        let inputs = Inputs::load(&InputFiles {
+            stations: Some(f),
+            ..InputFiles::default()
+        })
+        .unwrap();
+        let plan = Plan::default().check().unwrap();
+        let report = build_report(&inputs, &plan, 1).unwrap();
+        let e = inputs.election().unwrap();
+        let x = report.findings.excess_votes.as_ref().unwrap();
+        let within = escrutinio::verdict::within_region_drift(e, x).unwrap();
+        let national = escrutinio::verdict::clean_share_drift(e, x.national.peak_turnout).unwrap();
+        eprintln!("seed {seed}: drift within regions {within:+.2}, national {national:+.2} points");
+        assert!(within.abs() < 1.0, "{within}");
+    }
+}
