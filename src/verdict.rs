@@ -53,7 +53,9 @@
 //! stations to set its own line and reads as clean here (Chechnya in 2011
 //! and 2012): the national line catches it but confounds regional
 //! structure; the per-station mixture model meant to settle this is not in
-//! place yet. Only the first level (regions) has its own estimates.
+//! place yet. Units of finer levels (districts, municipalities) are the
+//! decomposition of their regions' estimates: their stations' votes above
+//! the region's own line, with a station-sampling interval ([`finer_rows`]).
 
 use serde::Serialize;
 
@@ -150,8 +152,8 @@ pub struct Verdict {
     /// the ten stations with most inflated ballots.
     pub top_regions: Vec<RegionRow>,
     pub top_stations: Vec<StationRow>,
-    /// Every region with its own estimate (written to `regions.csv`, not to
-    /// the JSON).
+    /// Every region with its own estimate, then the units of every finer
+    /// level the schema names (written to `regions.csv`, not to the JSON).
     #[serde(skip)]
     pub regions: Vec<RegionRow>,
 }
@@ -420,11 +422,15 @@ pub fn compose(e: &Election, f: &Findings) -> Verdict {
         .any(|n| n.family == "excess_votes.regions" && n.adequate);
     let (regions_from, regions, top_regions, top_stations) = match &f.excess_votes {
         Some(x) if within_adequate => {
-            let rows = region_rows(e, x);
+            let mut rows = region_rows(e, x);
             let mut top: Vec<RegionRow> = rows.clone();
             top.sort_by_key(|r| r.rank);
             top.truncate(10);
             let per_station = excess::per_station_regional(e, x);
+            let z = crate::stats::gof::normal_quantile(0.5 + x.options.ci_level / 2.0);
+            for li in 1..e.levels.len() {
+                rows.extend(finer_rows(e, li, &per_station, z));
+            }
             (
                 Some("excess_votes.regions"),
                 rows,
@@ -573,6 +579,64 @@ fn region_rows(e: &Election, x: &excess::ExcessFinding) -> Vec<RegionRow> {
             })
         })
         .collect();
+    rank(&mut rows);
+    rows
+}
+
+/// Rows of a finer level (`li` ≥ 1): each unit's stations' winner votes
+/// above their region's own line, summed (a decomposition of the regions'
+/// estimates), with a normal interval for the station sampling of that sum
+/// with the line held fixed, `S ± z·√m·sd` (m stations, sd of their
+/// per-station excess); ranked within the level by inflated ballots per
+/// registered voter.
+fn finer_rows(e: &Election, li: usize, per_station: &[Option<f64>], z: f64) -> Vec<RegionRow> {
+    let l = &e.levels[li];
+    let k = l.labels.len();
+    let (mut st, mut el, mut bl) = (vec![0usize; k], vec![0u64; k], vec![0u64; k]);
+    let (mut s1, mut s2, mut m) = (vec![0.0; k], vec![0.0; k], vec![0usize; k]);
+    for (i, value) in per_station.iter().enumerate() {
+        let r = l.codes[i] as usize;
+        st[r] += 1;
+        el[r] += e.electorate[i];
+        bl[r] += e.ballots[i];
+        if let Some(v) = *value {
+            s1[r] += v;
+            s2[r] += v * v;
+            m[r] += 1;
+        }
+    }
+    let mut rows: Vec<RegionRow> = (0..k)
+        .map(|r| {
+            let (lo, hi) = if m[r] >= 2 {
+                let n = m[r] as f64;
+                let var = ((s2[r] - s1[r] * s1[r] / n) / (n - 1.0)).max(0.0);
+                let half = z * (n * var).sqrt();
+                (Some(s1[r] - half), Some(s1[r] + half))
+            } else {
+                (None, None)
+            };
+            RegionRow {
+                level: l.name.clone(),
+                region: l.labels[r].clone(),
+                stations: st[r],
+                electorate: el[r],
+                ballots: bl[r],
+                inflated_ballots: s1[r],
+                inflated_low: lo,
+                inflated_high: hi,
+                inflated_per_voter: s1[r] / el[r].max(1) as f64,
+                inflated_share: s1[r] / bl[r].max(1) as f64,
+                rank: 0,
+            }
+        })
+        .collect();
+    rank(&mut rows);
+    rows
+}
+
+/// Ranks rows by inflated ballots per registered voter (1 = most; ties in
+/// table order).
+fn rank(rows: &mut [RegionRow]) {
     let mut order: Vec<usize> = (0..rows.len()).collect();
     order.sort_by(|&a, &b| {
         rows[b]
@@ -580,10 +644,9 @@ fn region_rows(e: &Election, x: &excess::ExcessFinding) -> Vec<RegionRow> {
             .total_cmp(&rows[a].inflated_per_voter)
             .then(a.cmp(&b))
     });
-    for (rank, &i) in order.iter().enumerate() {
-        rows[i].rank = rank + 1;
+    for (r, &i) in order.iter().enumerate() {
+        rows[i].rank = r + 1;
     }
-    rows
 }
 
 fn station_rows(e: &Election, per_station: &[Option<f64>]) -> Vec<StationRow> {

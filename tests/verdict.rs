@@ -191,8 +191,10 @@ fn regions_table_has_the_documented_columns_and_ranks() {
     );
     assert_eq!(lines.count(), report.verdict.regions.len());
     assert!(out.join("regions.parquet").exists());
-    // Ranks are a permutation, ordered by inflated ballots per voter.
+    // Ranks are a permutation within the level, ordered by inflated
+    // ballots per voter (the simulation has one level).
     let mut rows = report.verdict.regions.clone();
+    assert!(rows.iter().all(|r| r.level == "region"));
     rows.sort_by_key(|r| r.rank);
     assert!(rows.iter().enumerate().all(|(k, r)| r.rank == k + 1));
     assert!(rows
@@ -229,4 +231,47 @@ fn within_region_premise_check_ignores_differences_between_regions() {
         eprintln!("seed {seed}: drift within regions {within:+.2}, national {national:+.2} points");
         assert!(within.abs() < 1.0, "{within}");
     }
+}
+
+#[test]
+fn finer_levels_decompose_their_regions() {
+    // Russia 2011 names territorial commissions (`tik`) under its regions:
+    // their rows sum to the regions' total, and each level is ranked on
+    // its own.
+    let Some(path) = common::shared("russia/2011.csv.gz") else {
+        return;
+    };
+    let v = verdict_of(&InputFiles {
+        stations: Some(path),
+        schema: Some(common::schema("russia-2011.toml")),
+        ..InputFiles::default()
+    });
+    let total = |level: &str| -> f64 {
+        v.regions
+            .iter()
+            .filter(|r| r.level == level)
+            .map(|r| r.inflated_ballots)
+            .sum()
+    };
+    let (regions, tiks) = (total("region"), total("tik"));
+    eprintln!("Russia 2011: regions {regions:.0}, territorial commissions {tiks:.0}");
+    assert!((regions - tiks).abs() < 1e-6 * regions.abs().max(1.0));
+    for level in ["region", "tik"] {
+        let mut ranks: Vec<usize> = v
+            .regions
+            .iter()
+            .filter(|r| r.level == level)
+            .map(|r| r.rank)
+            .collect();
+        ranks.sort_unstable();
+        assert!(
+            ranks.iter().enumerate().all(|(k, &r)| r == k + 1),
+            "{level}"
+        );
+    }
+    assert!(v
+        .regions
+        .iter()
+        .filter(|r| r.level == "tik" && r.stations >= 2)
+        .all(|r| r.inflated_low.is_some() && r.inflated_high.is_some()));
 }
