@@ -207,16 +207,19 @@ pub fn clean_share_drift(e: &Election, peak: f64) -> Option<f64> {
 pub fn within_region_drift(e: &Election, x: &excess::ExcessFinding) -> Option<f64> {
     let level = e.regions();
     let share = e.winner_share();
+    // Each region's stations with a turnout and a share, in station order.
+    let mut by_region: Vec<Vec<usize>> = vec![Vec::new(); level.labels.len()];
+    for i in 0..e.len() {
+        if e.turnout[i].is_finite() && share[i].is_finite() {
+            by_region[level.codes[i] as usize].push(i);
+        }
+    }
     let (mut sxy, mut sxx, mut range, mut wsum, mut n) = (0.0, 0.0, 0.0, 0.0, 0);
     for r in &x.regions {
         let Some(code) = level.labels.iter().position(|l| l == &r.region) else {
             continue;
         };
-        let members: Vec<usize> = (0..e.len())
-            .filter(|&i| {
-                level.codes[i] as usize == code && e.turnout[i].is_finite() && share[i].is_finite()
-            })
-            .collect();
+        let members = std::mem::take(&mut by_region[code]);
         if members.len() < 10 {
             continue;
         }
@@ -265,6 +268,7 @@ fn share(x: f64, ballots: u64) -> f64 {
 pub fn compose(e: &Election, f: &Findings) -> Verdict {
     let ballots: u64 = e.ballots.iter().sum();
     let threshold = MATERIALITY * ballots as f64;
+    let regions_total = level_totals(e, 0);
     let mut national = Vec::new();
     let mut push = |family: &'static str,
                     quantity: &'static str,
@@ -320,7 +324,7 @@ pub fn compose(e: &Election, f: &Findings) -> Verdict {
             Some(_) => None,
         };
         let (lo, hi) = excess_model_interval(n, x.options.bin_width);
-        let within = within_regions(e, x);
+        let within = within_regions(e, x, &regions_total);
         // With regional estimates, the national line is context only: it
         // reads differences between regions (regional parties, regional
         // turnout) as fraud.
@@ -422,7 +426,7 @@ pub fn compose(e: &Election, f: &Findings) -> Verdict {
         .any(|n| n.family == "excess_votes.regions" && n.adequate);
     let (regions_from, regions, top_regions, top_stations) = match &f.excess_votes {
         Some(x) if within_adequate => {
-            let mut rows = region_rows(e, x);
+            let mut rows = region_rows(e, x, &regions_total);
             let mut top: Vec<RegionRow> = rows.clone();
             top.sort_by_key(|r| r.rank);
             top.truncate(10);
@@ -470,7 +474,11 @@ pub const WITHIN_COVERAGE: f64 = 0.8;
 /// intervals as normal ones (`se_r` = half-width / z), and the share of
 /// all ballots those regions hold. `None` with fewer than five regional
 /// estimates.
-fn within_regions(e: &Election, x: &excess::ExcessFinding) -> Option<(f64, f64, f64, f64)> {
+fn within_regions(
+    e: &Election,
+    x: &excess::ExcessFinding,
+    totals: &LevelTotals,
+) -> Option<(f64, f64, f64, f64)> {
     if x.regions.len() < REGIONAL {
         return None;
     }
@@ -482,12 +490,12 @@ fn within_regions(e: &Election, x: &excess::ExcessFinding) -> Option<(f64, f64, 
         var += ((hi - lo) / (2.0 * z)).powi(2);
     }
     let level = e.regions();
-    let names: std::collections::HashSet<&str> =
-        x.regions.iter().map(|r| r.region.as_str()).collect();
     let total: u64 = e.ballots.iter().sum();
-    let covered: u64 = (0..e.len())
-        .filter(|&i| names.contains(level.labels[level.codes[i] as usize].as_str()))
-        .map(|i| e.ballots[i])
+    let covered: u64 = x
+        .regions
+        .iter()
+        .filter_map(|r| level.labels.iter().position(|l| l == &r.region))
+        .map(|c| totals.ballots[c])
         .sum();
     let half = z * var.sqrt();
     Some((
@@ -547,18 +555,39 @@ fn agreement(adequate: &[&NationalEstimate], threshold: f64) -> String {
     }
 }
 
+/// Stations, registered voters and ballots of each unit of a level.
+struct LevelTotals {
+    stations: Vec<usize>,
+    electorate: Vec<u64>,
+    ballots: Vec<u64>,
+}
+
+fn level_totals(e: &Election, li: usize) -> LevelTotals {
+    let l = &e.levels[li];
+    let k = l.labels.len();
+    let mut t = LevelTotals {
+        stations: vec![0; k],
+        electorate: vec![0; k],
+        ballots: vec![0; k],
+    };
+    for (i, &c) in l.codes.iter().enumerate() {
+        let r = c as usize;
+        t.stations[r] += 1;
+        t.electorate[r] += e.electorate[i];
+        t.ballots[r] += e.ballots[i];
+    }
+    t
+}
+
 /// The regions' own excess-vote estimates as region rows, ranked by
 /// inflated ballots per registered voter.
-fn region_rows(e: &Election, x: &excess::ExcessFinding) -> Vec<RegionRow> {
+fn region_rows(e: &Election, x: &excess::ExcessFinding, totals: &LevelTotals) -> Vec<RegionRow> {
     let level = e.regions();
-    let k = level.labels.len();
-    let (mut st, mut el, mut bl) = (vec![0usize; k], vec![0u64; k], vec![0u64; k]);
-    for i in 0..e.len() {
-        let r = level.codes[i] as usize;
-        st[r] += 1;
-        el[r] += e.electorate[i];
-        bl[r] += e.ballots[i];
-    }
+    let LevelTotals {
+        stations: st,
+        electorate: el,
+        ballots: bl,
+    } = totals;
     let mut rows: Vec<RegionRow> = x
         .regions
         .iter()
@@ -592,13 +621,14 @@ fn region_rows(e: &Election, x: &excess::ExcessFinding) -> Vec<RegionRow> {
 fn finer_rows(e: &Election, li: usize, per_station: &[Option<f64>], z: f64) -> Vec<RegionRow> {
     let l = &e.levels[li];
     let k = l.labels.len();
-    let (mut st, mut el, mut bl) = (vec![0usize; k], vec![0u64; k], vec![0u64; k]);
+    let LevelTotals {
+        stations: st,
+        electorate: el,
+        ballots: bl,
+    } = level_totals(e, li);
     let (mut s1, mut s2, mut m) = (vec![0.0; k], vec![0.0; k], vec![0usize; k]);
     for (i, value) in per_station.iter().enumerate() {
         let r = l.codes[i] as usize;
-        st[r] += 1;
-        el[r] += e.electorate[i];
-        bl[r] += e.ballots[i];
         if let Some(v) = *value {
             s1[r] += v;
             s2[r] += v * v;

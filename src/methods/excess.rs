@@ -211,6 +211,12 @@ struct Row {
 }
 
 impl Row {
+    /// The per-cell sums this station contributes: ballots, electorate,
+    /// winner and other votes.
+    fn sums(&self) -> [f64; 4] {
+        [self.ballots, self.electorate, self.winner, self.others]
+    }
+
     /// Station `i`, when it has a turnout and valid votes (and the winner
     /// no more votes than are valid).
     fn of(e: &Election, i: usize) -> Option<Row> {
@@ -406,20 +412,19 @@ impl Cells {
             bin[c] = b;
             below[c] = l;
         }
-        let v = |r: &Row| [r.ballots, r.electorate, r.winner, r.others];
         let mut mean = Vec::with_capacity(members.len());
         let mut chol = Vec::with_capacity(members.len());
         for m in &members {
             let k = m.len() as f64;
             let mut mu = [0.0; 4];
             for &i in m {
-                for (a, x) in mu.iter_mut().zip(v(&rows[i])) {
+                for (a, x) in mu.iter_mut().zip(rows[i].sums()) {
                     *a += x / k;
                 }
             }
             let mut cov = [[0.0; 4]; 4];
             for &i in m {
-                let x = v(&rows[i]);
+                let x = rows[i].sums();
                 for a in 0..4 {
                     for b in 0..4 {
                         cov[a][b] += (x[a] - mu[a]) * (x[b] - mu[b]) / k;
@@ -461,14 +466,7 @@ impl Cells {
             let (b, l) = (self.bin[c], self.below[c]);
             if k < EXACT_CELL_DRAWS {
                 for _ in 0..k {
-                    let i = m[draws.below(m.len())];
-                    let r = &rows[i];
-                    t.ballots[b] += r.ballots;
-                    t.electorate[b] += r.electorate;
-                    t.winner[b] += r.winner;
-                    t.others[b] += r.others;
-                    t.winner_below[l] += r.winner;
-                    t.others_below[l] += r.others;
+                    t.add_at(b, l, rows[m[draws.below(m.len())]].sums());
                 }
                 continue;
             }
@@ -478,12 +476,7 @@ impl Cells {
                 let noise: f64 = (0..=a).map(|j| self.chol[c][a][j] * z[j]).sum();
                 (kf * self.mean[c][a] + kf.sqrt() * noise).max(0.0)
             });
-            t.ballots[b] += sum[0];
-            t.electorate[b] += sum[1];
-            t.winner[b] += sum[2];
-            t.others[b] += sum[3];
-            t.winner_below[l] += sum[2];
-            t.others_below[l] += sum[3];
+            t.add_at(b, l, sum);
         }
     }
 }
@@ -521,13 +514,18 @@ impl BinTables {
     }
 
     fn add(&mut self, r: &Row, sb: &StationBins, i: usize) {
-        let b = sb.bin[i];
-        self.ballots[b] += r.ballots;
-        self.electorate[b] += r.electorate;
-        self.winner[b] += r.winner;
-        self.others[b] += r.others;
-        self.winner_below[sb.below[i]] += r.winner;
-        self.others_below[sb.below[i]] += r.others;
+        self.add_at(sb.bin[i], sb.below[i], r.sums());
+    }
+
+    /// Adds `[ballots, electorate, winner, others]` to turnout bin `b` and
+    /// below-peak class `l`.
+    fn add_at(&mut self, b: usize, l: usize, [ballots, electorate, winner, others]: [f64; 4]) {
+        self.ballots[b] += ballots;
+        self.electorate[b] += electorate;
+        self.winner[b] += winner;
+        self.others[b] += others;
+        self.winner_below[l] += winner;
+        self.others_below[l] += others;
     }
 
     /// [`peak_bin`] on the tables.

@@ -316,6 +316,16 @@ impl Groups {
     }
 }
 
+/// The Huber IRLS weight of residual `r` at scale `s` (tuning
+/// [`HUBER_K`]): 1 inside `k·s`, `k·s/|r|` beyond.
+fn huber_weight(r: f64, s: f64) -> f64 {
+    if r.abs() <= HUBER_K * s {
+        1.0
+    } else {
+        HUBER_K * s / r.abs()
+    }
+}
+
 /// Variance of the empirical logit at predicted late ballots and `c`.
 fn binomial_var(c: f64, y_hat: f64) -> f64 {
     let late_hat = ((c + 0.5) * y_hat.exp() - 0.5).max(0.0);
@@ -417,11 +427,7 @@ fn fit_once(d: &Scored, idx: &[usize], regions: usize, min_region: usize, pace: 
             let (mut sxy, mut sxx) = (0.0, 0.0);
             for &j in idx {
                 let r = d.y[j] - a[d.region[j]] - b * xc(j);
-                let w = if r.abs() <= HUBER_K * s {
-                    1.0
-                } else {
-                    HUBER_K * s / r.abs()
-                };
+                let w = huber_weight(r, s);
                 let x = xc(j);
                 sxy += w * x * (d.y[j] - a[d.region[j]]);
                 sxx += w * x * x;
@@ -723,11 +729,7 @@ impl OneStep {
             let s = (MAD_TO_SD * median(&mut abs)).max(1e-9);
             for &j in kept {
                 let r = rho(j);
-                let w = if r.abs() <= HUBER_K * s {
-                    1.0
-                } else {
-                    HUBER_K * s / r.abs()
-                };
+                let w = huber_weight(r, s);
                 score[j] = w * xc(j) * r;
                 info[j] = w * xc(j) * xc(j);
             }
