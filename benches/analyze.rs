@@ -68,6 +68,7 @@ fn bench_size(c: &mut Criterion, label: &str, stations: usize, participation: bo
         seed: 1,
         plan: Default::default(),
         plots: true,
+        calibration: None,
     };
     g.bench_function("analyze_all_families", |b| {
         b.iter(|| analyze(&opts).expect("analyses"))

@@ -10,6 +10,7 @@
 
 use std::path::PathBuf;
 
+use crate::calibration::CalibrationOptions;
 use crate::error::{Error, Result};
 use crate::inputs::{InputFiles, Inputs};
 use crate::methods::family::{Context, Family, OptionsError};
@@ -28,6 +29,8 @@ pub struct AnalyzeOptions {
     pub plan: Plan,
     /// Write the PNG/SVG plots (and inline them in the HTML).
     pub plots: bool,
+    /// Calibrate on placebo elections (`None`: no calibration).
+    pub calibration: Option<CalibrationOptions>,
 }
 
 impl AnalyzeOptions {
@@ -42,6 +45,7 @@ impl AnalyzeOptions {
             seed: 1,
             plan: Plan::default(),
             plots: true,
+            calibration: None,
         }
     }
 }
@@ -66,6 +70,7 @@ pub fn build_report(inputs: &Inputs, plan: &CheckedPlan, seed: u64) -> Result<Re
         schema_version: SCHEMA_VERSION,
         tool: Tool::default(),
         verdict: crate::verdict::compose(election, &outcome.findings),
+        calibration: None,
         input: source.input.clone(),
         schema: source.schema.clone(),
         options: RunOptions {
@@ -87,9 +92,37 @@ pub fn build_report(inputs: &Inputs, plan: &CheckedPlan, seed: u64) -> Result<Re
 pub fn analyze(opts: &AnalyzeOptions) -> Result<(Inputs, Report)> {
     let plan = opts.plan.check()?;
     let inputs = Inputs::load(&opts.files)?;
-    let report = build_report(&inputs, &plan, opts.seed)?;
+    let mut report = build_report(&inputs, &plan, opts.seed)?;
+    if let Some(c) = &opts.calibration {
+        calibrate_report(&inputs, &plan, &mut report, c)?;
+    }
     crate::report::write_outputs(&inputs, &report, &opts.out_dir, opts.plots)?;
     Ok((inputs, report))
+}
+
+/// Calibrates a report on placebo elections: fits the clean null to the
+/// inputs, runs `plan` on `options.replicates` placebos, records the
+/// `calibration` section and recomputes the verdict with the placebo bands.
+pub fn calibrate_report(
+    inputs: &Inputs,
+    plan: &CheckedPlan,
+    report: &mut Report,
+    options: &CalibrationOptions,
+) -> Result<()> {
+    options.check().map_err(Error::Options)?;
+    let observed = report.findings.tests();
+    let c = crate::calibration::calibrate(
+        inputs,
+        plan,
+        &observed,
+        &report.verdict,
+        report.options.seed,
+        options,
+    )
+    .ok_or_else(|| Error::Options("calibration needs a station table".into()))?;
+    crate::verdict::apply_calibration(&mut report.verdict, &c);
+    report.calibration = Some(c);
+    Ok(())
 }
 
 /// Loads the inputs and runs one family on them (the subcommands' path).

@@ -33,6 +33,7 @@
 //! ```
 
 pub mod analyze;
+pub mod calibration;
 pub mod election;
 pub mod error;
 pub mod inputs;

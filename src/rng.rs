@@ -46,11 +46,16 @@ pub enum Purpose {
     /// region) result XORs a 64-bit hash of its name into the code (see
     /// [`Purpose::keyed_code`]), which never yields another purpose's code.
     DigitMean,
+    /// Calibration: the placebo elections' per-station draws (keyed by the
+    /// replicate).
+    PlaceboStations,
+    /// Calibration: the seed of each placebo election's analysis.
+    PlaceboAnalysis,
 }
 
 impl Purpose {
     /// Every purpose, for the distinctness test and the docs.
-    pub const ALL: [Purpose; 11] = [
+    pub const ALL: [Purpose; 13] = [
         Purpose::SimulateStations,
         Purpose::SimulateRegions,
         Purpose::SimulateRegionalStructure,
@@ -62,6 +67,8 @@ impl Purpose {
         Purpose::LateSurgeBias,
         Purpose::IntegerPercentMonteCarlo,
         Purpose::DigitMean,
+        Purpose::PlaceboStations,
+        Purpose::PlaceboAnalysis,
     ];
 
     /// The purpose's code (the value that enters the stream's seed).
@@ -79,6 +86,8 @@ impl Purpose {
             // Was 61 before schema 2.0.1, the late-surge bootstrap's code.
             Purpose::IntegerPercentMonteCarlo => 71,
             Purpose::DigitMean => 0xD1_6175,
+            Purpose::PlaceboStations => 81,
+            Purpose::PlaceboAnalysis => 82,
         }
     }
 

@@ -93,8 +93,15 @@ pub struct NationalEstimate {
     pub adequate: bool,
     /// Why the model is not adequate (`null` when it is).
     pub reason: Option<String>,
-    /// Adequate and its interval wholly above the materiality threshold.
+    /// Adequate, its interval wholly above the materiality threshold and,
+    /// when calibrated, the estimate above its placebo band.
     pub evidence: bool,
+    /// The estimate's placebo band (only with calibration: `analyze
+    /// --calibrate R`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub placebo_low: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub placebo_high: Option<f64>,
 }
 
 /// A bound that holds without a statistical model.
@@ -145,6 +152,10 @@ pub struct Verdict {
     pub lower_bounds: Vec<LowerBound>,
     /// Where the adequate families agree and where they differ.
     pub agreement: String,
+    /// Placebo elections the estimates were calibrated on (only with
+    /// calibration).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calibrated_on: Option<usize>,
     /// The family the regions and stations are read from (`null`: none
     /// adequate).
     pub regions_from: Option<&'static str>,
@@ -286,6 +297,8 @@ pub fn compose(e: &Election, f: &Findings) -> Verdict {
             adequate,
             reason,
             evidence: adequate && ci.0.is_some_and(|l| l > threshold),
+            placebo_low: None,
+            placebo_high: None,
         });
     };
     if let Some(k) = f.fingerprint.as_ref().and_then(|x| x.klimek.as_ref()) {
@@ -412,15 +425,6 @@ pub fn compose(e: &Election, f: &Findings) -> Verdict {
             });
         }
     }
-    let adequate: Vec<&NationalEstimate> = national.iter().filter(|n| n.adequate).collect();
-    let evidence = if national.iter().any(|n| n.evidence) || !lower_bounds.is_empty() {
-        Evidence::Inflation
-    } else if !adequate.is_empty() {
-        Evidence::NoEvidence
-    } else {
-        Evidence::Inconclusive
-    };
-    let agreement = agreement(&adequate, threshold);
     let within_adequate = national
         .iter()
         .any(|n| n.family == "excess_votes.regions" && n.adequate);
@@ -444,20 +448,69 @@ pub fn compose(e: &Election, f: &Findings) -> Verdict {
         }
         _ => (None, Vec::new(), Vec::new(), Vec::new()),
     };
-    let summary = summary(evidence, &national, &lower_bounds, &top_regions, ballots);
-    Verdict {
-        evidence,
-        summary,
+    let mut v = Verdict {
+        evidence: Evidence::Inconclusive,
+        summary: String::new(),
         ballots,
         materiality: MATERIALITY,
         national,
         lower_bounds,
-        agreement,
+        agreement: String::new(),
+        calibrated_on: None,
         regions_from,
         top_regions,
         top_stations,
         regions,
+    };
+    v.conclude();
+    v
+}
+
+impl Verdict {
+    /// Sets `evidence`, `agreement` and `summary` from the estimates and
+    /// bounds (the rule of the module documentation).
+    fn conclude(&mut self) {
+        let threshold = MATERIALITY * self.ballots as f64;
+        let adequate: Vec<&NationalEstimate> =
+            self.national.iter().filter(|n| n.adequate).collect();
+        self.evidence = if self.national.iter().any(|n| n.evidence) || !self.lower_bounds.is_empty()
+        {
+            Evidence::Inflation
+        } else if !adequate.is_empty() {
+            Evidence::NoEvidence
+        } else {
+            Evidence::Inconclusive
+        };
+        self.agreement = agreement(&adequate, threshold);
+        self.summary = summary(
+            self.evidence,
+            &self.national,
+            &self.lower_bounds,
+            &self.top_regions,
+            self.ballots,
+        );
+        if let Some(r) = self.calibrated_on {
+            self.summary.push_str(&format!(
+                " Estimates are counted only above the range their method gives on {r} placebo elections drawn from a clean model of these data."
+            ));
+        }
     }
+}
+
+/// Calibrates the verdict: each estimate gets its placebo band, and counts
+/// as evidence only when it also lies above the band's upper end (an
+/// estimate a clean election like this one produces is no evidence,
+/// whatever its interval). Bounds that need no model are unchanged.
+pub fn apply_calibration(v: &mut Verdict, c: &crate::calibration::Calibration) {
+    for n in &mut v.national {
+        if let Some(b) = c.estimates.iter().find(|b| b.family == n.family) {
+            n.placebo_low = Some(b.placebo_low);
+            n.placebo_high = Some(b.placebo_high);
+            n.evidence = n.evidence && n.estimate > b.placebo_high;
+        }
+    }
+    v.calibrated_on = Some(c.replicates);
+    v.conclude();
 }
 
 /// With this many regions, the national-only models (the Klimek fit, the

@@ -8,6 +8,7 @@
 
 mod common;
 
+mod calibration;
 mod digits;
 mod fingerprint;
 mod hourly;

@@ -181,6 +181,7 @@ fn regions_table_has_the_documented_columns_and_ranks() {
         seed: 1,
         plan: Plan::default(),
         plots: false,
+        calibration: None,
     };
     let (_, report) = escrutinio::analyze::analyze(&opts).unwrap();
     let text = std::fs::read_to_string(out.join("regions.csv")).unwrap();

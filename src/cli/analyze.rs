@@ -20,6 +20,7 @@ use std::path::PathBuf;
 use super::{emit, InvalidRowsArg};
 
 use escrutinio::analyze::{analyze, AnalyzeOptions, Plan};
+use escrutinio::calibration::CalibrationOptions;
 use escrutinio::inputs::InputFiles;
 
 #[derive(Debug, clap::Args)]
@@ -65,6 +66,11 @@ pub struct Args {
     pub no_hourly: bool,
     #[command(flatten)]
     pub hourly: super::hourly::HourlyArgs,
+    /// Calibrate on R placebo elections drawn from a clean model fitted to
+    /// FILE (adds `calibration` to report.json; the verdict then counts an
+    /// estimate only above its placebo band).
+    #[arg(long, value_name = "R")]
+    pub calibrate: Option<usize>,
 }
 
 pub fn run(a: Args) -> escrutinio::Result<i32> {
@@ -88,6 +94,10 @@ pub fn run(a: Args) -> escrutinio::Result<i32> {
         seed: a.seed,
         plan,
         plots: !a.no_plots,
+        calibration: a.calibrate.map(|r| CalibrationOptions {
+            replicates: r,
+            ..CalibrationOptions::default()
+        }),
     };
     let (_, report) = analyze(&opts)?;
     let mut out = escrutinio::report::text::report(&report);

@@ -1,6 +1,7 @@
 //! Subcommands, one per file; each `run` only wires options to library calls.
 
 mod analyze;
+mod calibrate;
 mod digits;
 mod fingerprint;
 mod hourly;
@@ -30,6 +31,8 @@ pub enum Command {
     Simulate(simulate::Args),
     /// Load, validate and analyse an election; write report.json, stations.csv/.parquet, report.html.
     Analyze(Box<analyze::Args>),
+    /// Calibrate every test and estimate on placebo elections drawn from a clean model of FILE.
+    Calibrate(Box<calibrate::Args>),
     /// Digit tests (Benford 1st/2nd digit, last digits, 0/5, pairs) printed as a table.
     Digits(digits::Args),
     /// Turnout × vote-share family: Klimek fit, excess votes, integer percentages, turnout distribution.
@@ -88,6 +91,7 @@ pub fn run(cli: Cli) -> escrutinio::Result<i32> {
         Command::Validate(a) => validate::run(a),
         Command::Simulate(a) => simulate::run(a),
         Command::Analyze(a) => analyze::run(*a),
+        Command::Calibrate(a) => calibrate::run(*a),
         Command::Digits(a) => digits::run(a),
         Command::Fingerprint(a) => fingerprint::run(a),
         Command::Hourly(a) => hourly::run(*a),

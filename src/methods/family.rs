@@ -56,10 +56,46 @@ pub trait Family {
         Vec::new()
     }
 
+    /// The family's hypothesis tests, for calibration on placebo elections
+    /// ([`crate::calibration`]): one entry per test whose p-value the
+    /// family reports at the national scope.
+    fn tests(_finding: &Self::Finding) -> Vec<TestOutcome> {
+        Vec::new()
+    }
+
     /// Checks `options` into the form [`Family::run`] takes.
     fn checked(options: Self::Options) -> Result<Checked<Self::Options>, OptionsError> {
         Self::check(&options)?;
         Ok(Checked(options))
+    }
+}
+
+/// One hypothesis test's outcome, as calibration compares it with the
+/// same test on placebo elections.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TestOutcome {
+    /// The test's name within its family (for example `first_digit:winner`).
+    pub test: String,
+    pub p_value: f64,
+    /// The test statistic, larger when more extreme: it orders outcomes
+    /// whose p-values both underflow to 0.
+    pub statistic: f64,
+}
+
+impl TestOutcome {
+    pub fn new(test: impl Into<String>, p_value: f64, statistic: f64) -> TestOutcome {
+        TestOutcome {
+            test: test.into(),
+            p_value,
+            statistic,
+        }
+    }
+
+    /// Whether `self` is at least as extreme as `other` (smaller p-value;
+    /// on equal p-values, a statistic at least as large).
+    pub fn at_least_as_extreme_as(&self, other: &TestOutcome) -> bool {
+        self.p_value < other.p_value
+            || (self.p_value == other.p_value && self.statistic >= other.statistic)
     }
 }
 

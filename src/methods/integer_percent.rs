@@ -39,6 +39,7 @@ use crate::election::Election;
 use crate::inputs::Inputs;
 use crate::methods::family::{
     Checked, ColumnValues, Context, Family, OptionsError, Recorded, Skip, StationColumn,
+    TestOutcome,
 };
 use crate::rng::{binomial, Purpose};
 use crate::stats::gof::normal_upper_p_value;
@@ -106,6 +107,21 @@ impl Family for IntegerPercent {
     ) -> Result<IntegerPercentFinding, Skip> {
         let e = inputs.station_table()?;
         Ok(analyse(e, options, ctx))
+    }
+
+    /// The three one-sided tests of excess integer percentages.
+    fn tests(finding: &IntegerPercentFinding) -> Vec<TestOutcome> {
+        [
+            ("turnout", &finding.turnout),
+            ("leader", &finding.leader),
+            ("either", &finding.either),
+        ]
+        .into_iter()
+        .map(|(name, c)| {
+            let z = if c.sd > 0.0 { c.excess / c.sd } else { 0.0 };
+            TestOutcome::new(name, c.p_value, z)
+        })
+        .collect()
     }
 
     fn station_columns(inputs: &Inputs, finding: &IntegerPercentFinding) -> Vec<StationColumn> {

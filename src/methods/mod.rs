@@ -18,4 +18,5 @@ pub mod turnout_distribution;
 
 pub use family::{
     Checked, ColumnValues, Context, Family, OptionsError, Recorded, Skip, StationColumn,
+    TestOutcome,
 };

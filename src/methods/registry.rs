@@ -143,6 +143,24 @@ macro_rules! families {
             }
         }
 
+        impl Findings {
+            /// Every family's national hypothesis tests, as
+            /// `(family, outcome)`, in registry order.
+            pub fn tests(&self) -> Vec<(&'static str, $crate::methods::TestOutcome)> {
+                let mut all = Vec::new();
+                $(
+                    if let Some(f) = &self.$field {
+                        all.extend(
+                            <$family as $crate::methods::Family>::tests(f)
+                                .into_iter()
+                                .map(|t| (<$family as $crate::methods::Family>::NAME, t)),
+                        );
+                    }
+                )+
+                all
+            }
+        }
+
         /// Each family's finding (absent when it did not run); serialised
         /// as one section of `report.json` per family.
         #[derive(Debug, Clone, Default, ::serde::Serialize)]

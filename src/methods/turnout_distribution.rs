@@ -34,7 +34,7 @@ use serde::Serialize;
 
 use crate::election::Election;
 use crate::inputs::Inputs;
-use crate::methods::family::{Checked, Context, Family, OptionsError, Recorded, Skip};
+use crate::methods::family::{Checked, Context, Family, OptionsError, Recorded, Skip, TestOutcome};
 use crate::rng::{IndexDraws, Purpose};
 use crate::stats::bootstrap::{quantile_sorted, Estimate};
 use crate::stats::dip::{dip_null_distribution, dip_statistic};
@@ -82,6 +82,25 @@ impl Family for TurnoutDistribution {
     ) -> Result<TurnoutDistributionFinding, Skip> {
         let e = inputs.station_table()?;
         analyse(e, options, ctx).map_err(Skip::from)
+    }
+
+    /// Hartigan's dip test, and each contestant's national turnout–share
+    /// slope test.
+    fn tests(finding: &TurnoutDistributionFinding) -> Vec<TestOutcome> {
+        let mut t = vec![TestOutcome::new(
+            "dip",
+            finding.dip_test.p_value,
+            finding.dip_test.dip,
+        )];
+        t.extend(finding.slopes.iter().map(|s| {
+            let z = if s.se > 0.0 {
+                (s.slope / s.se).abs()
+            } else {
+                0.0
+            };
+            TestOutcome::new(format!("slope:{}", s.contestant), s.p_value, z)
+        }));
+        t
     }
 }
 

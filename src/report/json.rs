@@ -17,7 +17,7 @@ use crate::methods::summary::Summary;
 /// Version of the `report.json` / `stations.*` layout (semantic versioning:
 /// a major bump removes or renames fields, a minor bump adds them, a patch
 /// moves numbers or order without renaming; history in `docs/report.md`).
-pub const SCHEMA_VERSION: &str = "2.3.0";
+pub const SCHEMA_VERSION: &str = "2.4.0";
 
 /// The tool that wrote the report.
 #[derive(Debug, Clone, Serialize)]
@@ -50,6 +50,11 @@ pub struct Report {
     /// Was participation probably inflated, where, and by how much (since
     /// 2.3.0; `crate::verdict`).
     pub verdict: Verdict,
+    /// Calibration on placebo elections drawn from a clean model of these
+    /// data (since 2.4.0, only with `analyze --calibrate R`;
+    /// `crate::calibration`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<crate::calibration::Calibration>,
     pub input: FileInfo,
     pub schema: SchemaInfo,
     pub options: RunOptions,

@@ -54,6 +54,10 @@ pub fn data_quality(path: &str, q: &crate::io::DataQuality) -> String {
 pub fn report(r: &Report) -> String {
     let mut out = verdict(&r.verdict);
     out.push('\n');
+    if let Some(c) = &r.calibration {
+        out.push_str(&calibration(c));
+        out.push('\n');
+    }
     let s = &r.summary;
     let q = &r.data_quality;
     let winner_share = s
@@ -425,6 +429,68 @@ fn truncate(s: &str, n: usize) -> String {
 
 /// The verdict block: the conclusion, the paragraph, each family's national
 /// figure with its adequacy, the certain bounds and the top regions.
+/// The calibration: each estimate against its placebo band, then each
+/// test's false-positive rate on the placebos and its calibrated p-value.
+pub fn calibration(c: &crate::calibration::Calibration) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Calibration on {} placebo elections (clean null fitted to these data; {} regions, {} pooled nationally)",
+        c.replicates,
+        c.null_model.regions.len(),
+        c.null_model.pooled_regions
+    );
+    for b in &c.estimates {
+        let obs = match b.observed {
+            Some(o) if b.above_band => format!(
+                "observed {o:.0}: above the band by {:.0}",
+                o - b.placebo_high
+            ),
+            Some(o) => format!("observed {o:.0}: within or below the band"),
+            None => "not estimated on these data".to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "  {:<22} placebo {:.0} % band [{:.0}, {:.0}], median {:.0}; {obs}",
+            b.family,
+            100.0 * c.band,
+            b.placebo_low,
+            b.placebo_high,
+            b.placebo_median
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  {:<42} {:>8} {:>17} {:>10} {:>10}",
+        "test", "FP rate", "95 % interval", "p", "calibr. p"
+    );
+    for t in &c.tests {
+        let p = t
+            .observed_p_value
+            .map_or("-".to_string(), |p| format!("{p:.2e}"));
+        let q = t
+            .calibrated_p_value
+            .map_or("-".to_string(), |p| format!("{p:.3}"));
+        let _ = writeln!(
+            out,
+            "  {:<42} {:>8.3} [{:.3}, {:.3}] {:>10} {:>10}{}",
+            format!("{}/{}", t.family, t.test),
+            t.false_positive_rate,
+            t.ci_low,
+            t.ci_high,
+            p,
+            q,
+            if t.rejects_at_calibrated { " *" } else { "" }
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  (FP rate: share of placebos rejecting at {}; * rejects at its calibrated level; {} tests' rates exclude the nominal level)",
+        c.level, c.miscalibrated_tests
+    );
+    out
+}
+
 pub fn verdict(v: &crate::verdict::Verdict) -> String {
     let mut out = String::new();
     let word = match v.evidence {
@@ -448,7 +514,13 @@ pub fn verdict(v: &crate::verdict::Verdict) -> String {
             match (&n.reason, n.evidence) {
                 (Some(r), _) => format!("not adequate: {r}"),
                 (None, true) => "adequate, evidence".to_string(),
-                (None, false) => "adequate, below the threshold".to_string(),
+                (None, false) => match n.placebo_high {
+                    Some(h) if n.estimate <= h => format!(
+                        "adequate, within its placebo band [{:.0}, {h:.0}]",
+                        n.placebo_low.unwrap_or(f64::NAN)
+                    ),
+                    _ => "adequate, below the threshold".to_string(),
+                },
             }
         );
     }

@@ -32,7 +32,7 @@ use serde::Serialize;
 
 use crate::election::Election;
 use crate::inputs::Inputs;
-use crate::methods::family::{Checked, Context, Family, OptionsError, Recorded, Skip};
+use crate::methods::family::{Checked, Context, Family, OptionsError, Recorded, Skip, TestOutcome};
 use crate::rng::Purpose;
 use crate::stats::bootstrap::{categorical_mean_interval, categorical_mean_normal_interval};
 use crate::stats::gof::{
@@ -180,6 +180,23 @@ impl Family for Digits {
     ) -> Result<DigitsFinding, Skip> {
         let e = inputs.station_table()?;
         Ok(analyse(e, options, ctx))
+    }
+
+    /// Each national result's Pearson χ² test (`test:column`), except on
+    /// the registered voters, which placebo elections keep as they are.
+    fn tests(finding: &DigitsFinding) -> Vec<TestOutcome> {
+        finding
+            .results
+            .iter()
+            .filter(|r| r.region == ALL_REGIONS && r.column_role != ColumnRole::Electorate)
+            .filter_map(|r| {
+                Some(TestOutcome::new(
+                    format!("{}:{}", r.test.name(), r.column),
+                    r.p_value?,
+                    r.statistic?,
+                ))
+            })
+            .collect()
     }
 }
 
