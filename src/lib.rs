@@ -34,6 +34,7 @@
 
 pub mod analyze;
 pub mod calibration;
+pub mod claim;
 pub mod election;
 pub mod error;
 pub mod inputs;

@@ -88,6 +88,8 @@ pub struct NationalEstimate {
     pub estimate: f64,
     pub ci_low: Option<f64>,
     pub ci_high: Option<f64>,
+    /// Two-sided level of the interval (since 2.4.0).
+    pub ci_level: f64,
     /// The estimate as a share of all ballots.
     pub share_of_ballots: f64,
     pub adequate: bool,
@@ -285,6 +287,7 @@ pub fn compose(e: &Election, f: &Findings) -> Verdict {
                     quantity: &'static str,
                     estimate: f64,
                     ci: (Option<f64>, Option<f64>),
+                    ci_level: f64,
                     reason: Option<String>| {
         let adequate = reason.is_none();
         national.push(NationalEstimate {
@@ -293,6 +296,7 @@ pub fn compose(e: &Election, f: &Findings) -> Verdict {
             estimate,
             ci_low: ci.0,
             ci_high: ci.1,
+            ci_level,
             share_of_ballots: share(estimate, ballots),
             adequate,
             reason,
@@ -323,6 +327,7 @@ pub fn compose(e: &Election, f: &Findings) -> Verdict {
             "ballots manufactured from abstainers (Klimek et al. 2012 fraud model)",
             m.estimate,
             (m.ci_low, m.ci_high),
+            k.options.ci_level,
             reason,
         );
     }
@@ -351,6 +356,7 @@ pub fn compose(e: &Election, f: &Findings) -> Verdict {
             "winner votes above the national clean-share line (Shpilkin), clean-peak uncertainty included",
             n.estimate,
             (lo, hi),
+            x.options.ci_level,
             national_reason,
         );
         if let Some((est, lo, hi, covered)) = within {
@@ -375,7 +381,8 @@ pub fn compose(e: &Election, f: &Findings) -> Verdict {
                 "excess_votes.regions",
                 "winner votes above each region's own clean-share line, summed",
                 est,
-                (Some(lo), Some(hi)),
+                (lo, hi),
+                x.options.ci_level,
                 reason,
             );
         }
@@ -390,6 +397,7 @@ pub fn compose(e: &Election, f: &Findings) -> Verdict {
                 "late ballots above each station's own and its region's pace",
                 x.estimate,
                 (x.ci_low, x.ci_high),
+                l.options.level,
                 reason,
             );
         }
@@ -531,16 +539,18 @@ fn within_regions(
     e: &Election,
     x: &excess::ExcessFinding,
     totals: &LevelTotals,
-) -> Option<(f64, f64, f64, f64)> {
+) -> Option<(f64, Option<f64>, Option<f64>, f64)> {
     if x.regions.len() < REGIONAL {
         return None;
     }
     let z = crate::stats::gof::normal_quantile(0.5 + x.options.ci_level / 2.0);
-    let (mut est, mut var) = (0.0, 0.0);
+    let (mut est, mut var) = (0.0, Some(0.0));
     for r in &x.regions {
-        let (lo, hi) = (r.estimate.ci_low?, r.estimate.ci_high?);
         est += r.estimate.estimate;
-        var += ((hi - lo) / (2.0 * z)).powi(2);
+        var = match (var, r.estimate.ci_low, r.estimate.ci_high) {
+            (Some(v), Some(lo), Some(hi)) => Some(v + ((hi - lo) / (2.0 * z)).powi(2)),
+            _ => None,
+        };
     }
     let level = e.regions();
     let total: u64 = e.ballots.iter().sum();
@@ -550,11 +560,11 @@ fn within_regions(
         .filter_map(|r| level.labels.iter().position(|l| l == &r.region))
         .map(|c| totals.ballots[c])
         .sum();
-    let half = z * var.sqrt();
+    let half = var.map(|v| z * v.sqrt());
     Some((
         est,
-        est - half,
-        est + half,
+        half.map(|h| est - h),
+        half.map(|h| est + h),
         covered as f64 / total.max(1) as f64,
     ))
 }

@@ -9,6 +9,7 @@
 mod common;
 
 mod calibration;
+mod claim;
 mod digits;
 mod fingerprint;
 mod hourly;

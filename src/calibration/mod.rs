@@ -18,6 +18,10 @@
 //!   estimates) and where the observed estimate lies. The verdict counts an
 //!   estimate as evidence only above its band ([`crate::verdict::apply_calibration`]).
 //!
+//! Placebo elections run the plan without interval-only resampling
+//! ([`crate::methods::Family::without_intervals`]): the bands are bands of
+//! point estimates, the calibrated p-values compare p-values.
+//!
 //! # Determinism
 //! Placebo `r` draws its counts from `Purpose::PlaceboStations` keyed by
 //! `r`, and its analysis runs with a seed drawn from
@@ -149,7 +153,8 @@ pub fn run_placebos(
     seed: u64,
     replicates: usize,
 ) -> Placebos {
-    let mut plan = plan.clone();
+    // Bands and calibrated p-values need point estimates and p-values only.
+    let mut plan = plan.without_intervals();
     if !inputs.has_participation() {
         plan.hourly = None;
     }

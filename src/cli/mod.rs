@@ -2,6 +2,7 @@
 
 mod analyze;
 mod calibrate;
+mod check;
 mod digits;
 mod fingerprint;
 mod hourly;
@@ -33,6 +34,8 @@ pub enum Command {
     Analyze(Box<analyze::Args>),
     /// Calibrate every test and estimate on placebo elections drawn from a clean model of FILE.
     Calibrate(Box<calibrate::Args>),
+    /// Check a claim ("inflated >= 1000000") on every line of evidence given; exit 0 holds, 1 does not, 2 unusable input.
+    Check(Box<check::Args>),
     /// Digit tests (Benford 1st/2nd digit, last digits, 0/5, pairs) printed as a table.
     Digits(digits::Args),
     /// Turnout × vote-share family: Klimek fit, excess votes, integer percentages, turnout distribution.
@@ -92,6 +95,7 @@ pub fn run(cli: Cli) -> escrutinio::Result<i32> {
         Command::Simulate(a) => simulate::run(a),
         Command::Analyze(a) => analyze::run(*a),
         Command::Calibrate(a) => calibrate::run(*a),
+        Command::Check(a) => check::run(*a),
         Command::Digits(a) => digits::run(a),
         Command::Fingerprint(a) => fingerprint::run(a),
         Command::Hourly(a) => hourly::run(*a),

@@ -685,6 +685,14 @@ impl Family for ExcessVotes {
     type Options = ExcessOptions;
     type Finding = ExcessFinding;
 
+    /// No bootstrap (the estimate and the regions' own lines stay).
+    fn without_intervals(o: &ExcessOptions) -> ExcessOptions {
+        ExcessOptions {
+            bootstrap: 0,
+            ..o.clone()
+        }
+    }
+
     fn check(options: &ExcessOptions) -> Result<(), OptionsError> {
         OptionsError::lift(Self::NAME, options.check())
     }

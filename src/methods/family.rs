@@ -63,6 +63,13 @@ pub trait Family {
         Vec::new()
     }
 
+    /// The options with every resampling that only serves an interval
+    /// turned off (point estimates and p-values unchanged): what placebo
+    /// elections run ([`crate::calibration`]).
+    fn without_intervals(options: &Self::Options) -> Self::Options {
+        options.clone()
+    }
+
     /// Checks `options` into the form [`Family::run`] takes.
     fn checked(options: Self::Options) -> Result<Checked<Self::Options>, OptionsError> {
         Self::check(&options)?;

@@ -129,6 +129,15 @@ impl Family for Fingerprint {
     type Options = FingerprintOptions;
     type Finding = FingerprintFinding;
 
+    /// No bootstrap of the Klimek fit.
+    fn without_intervals(o: &FingerprintOptions) -> FingerprintOptions {
+        let mut o = o.clone();
+        if let Some(k) = &mut o.klimek {
+            k.bootstrap = 0;
+        }
+        o
+    }
+
     fn check(options: &FingerprintOptions) -> Result<(), OptionsError> {
         OptionsError::lift(Self::NAME, options.check())
     }

@@ -109,6 +109,14 @@ impl Family for IntegerPercent {
         Ok(analyse(e, options, ctx))
     }
 
+    /// No Monte Carlo check of the exact null.
+    fn without_intervals(o: &IntegerPercentOptions) -> IntegerPercentOptions {
+        IntegerPercentOptions {
+            monte_carlo: 0,
+            ..*o
+        }
+    }
+
     /// The three one-sided tests of excess integer percentages.
     fn tests(finding: &IntegerPercentFinding) -> Vec<TestOutcome> {
         [

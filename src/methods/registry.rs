@@ -108,6 +108,19 @@ macro_rules! families {
         }
 
         impl CheckedPlan {
+            /// The plan with each family's interval-only resampling off
+            /// ([`$crate::methods::Family::without_intervals`]).
+            pub fn without_intervals(&self) -> CheckedPlan {
+                CheckedPlan {
+                    $($field: self.$field.as_ref().map(|o| {
+                        <$family as $crate::methods::Family>::checked(
+                            <$family as $crate::methods::Family>::without_intervals(o),
+                        )
+                        .expect("turning intervals off keeps options valid")
+                    }),)+
+                }
+            }
+
             /// Runs the planned families in registry order.
             pub fn run(
                 &self,

@@ -84,6 +84,15 @@ impl Family for TurnoutDistribution {
         analyse(e, options, ctx).map_err(Skip::from)
     }
 
+    /// No bootstrap of skewness and kurtosis (the dip test's simulated
+    /// null stays: it gives the p-value).
+    fn without_intervals(o: &TurnoutDistributionOptions) -> TurnoutDistributionOptions {
+        TurnoutDistributionOptions {
+            bootstrap: 0,
+            ..o.clone()
+        }
+    }
+
     /// Hartigan's dip test, and each contestant's national turnout–share
     /// slope test.
     fn tests(finding: &TurnoutDistributionFinding) -> Vec<TestOutcome> {

@@ -562,6 +562,9 @@ pub fn render(r: &Report, figures: &Figures) -> String {
         escape(&r.methods.join(", "))
     );
     verdict_section(&mut h, &r.verdict, figures.regions.as_deref());
+    if let Some(c) = &r.calibration {
+        calibration_section(&mut h, c);
+    }
     h.push_str("<h2>Summary</h2>\n<table>\n");
     let mut row = |k: &str, v: String| {
         let _ = writeln!(
@@ -703,6 +706,58 @@ pub fn render(r: &Report, figures: &Figures) -> String {
 
 /// The verdict at the top of the page: conclusion, paragraph, the
 /// families' national figures and the top regions with their intervals.
+/// The calibration: placebo bands of the estimates, then each test's
+/// false-positive rate on the placebos and its calibrated p-value.
+fn calibration_section(h: &mut String, c: &crate::calibration::Calibration) {
+    let _ = writeln!(
+        h,
+        "<h2>Calibration on {} placebo elections</h2>\n<p>Placebo elections keep these stations, registered voters and regions and draw every count from a clean model fitted to these data ({}). An estimate counts as evidence only above its placebo band; a test is read at its calibrated level.</p>",
+        c.replicates,
+        escape(c.null_model.description)
+    );
+    h.push_str("<table>\n<tr><th class=\"l\">estimate</th><th>observed</th><th>placebo band</th><th>placebo median</th><th class=\"l\">reading</th></tr>\n");
+    for b in &c.estimates {
+        let reading = match b.observed {
+            Some(o) if b.above_band => {
+                format!("above the band by {}", thousands(o - b.placebo_high))
+            }
+            Some(_) => "within or below the band".to_string(),
+            None => "not estimated on these data".to_string(),
+        };
+        let _ = writeln!(
+            h,
+            "<tr><td class=\"l\">{}</td><td>{}</td><td>{} – {}</td><td>{}</td><td class=\"l\">{}</td></tr>",
+            escape(b.family),
+            b.observed.map_or("—".into(), thousands),
+            thousands(b.placebo_low),
+            thousands(b.placebo_high),
+            thousands(b.placebo_median),
+            escape(&reading)
+        );
+    }
+    h.push_str("</table>\n<table>\n<tr><th class=\"l\">test</th><th>false-positive rate at the nominal level</th><th>95 % interval</th><th>p-value</th><th>calibrated p-value</th><th class=\"l\">rejects</th></tr>\n");
+    for t in &c.tests {
+        let rejects = match (t.rejects_at_nominal, t.rejects_at_calibrated) {
+            (_, true) => "at its calibrated level",
+            (true, false) => "only at the nominal level",
+            (false, false) => "no",
+        };
+        let _ = writeln!(
+            h,
+            "<tr><td class=\"l\">{}/{}</td><td>{:.3}</td><td>{:.3} – {:.3}</td><td>{}</td><td>{}</td><td class=\"l\">{}</td></tr>",
+            escape(t.family),
+            escape(&t.test),
+            t.false_positive_rate,
+            t.ci_low,
+            t.ci_high,
+            crate::report::format_p_value(t.observed_p_value, "—"),
+            t.calibrated_p_value.map_or("—".into(), |p| format!("{p:.3}")),
+            rejects
+        );
+    }
+    h.push_str("</table>\n");
+}
+
 fn verdict_section(h: &mut String, v: &crate::verdict::Verdict, regions: Option<&str>) {
     let word = match v.evidence {
         crate::verdict::Evidence::Inflation => "Inflation",
@@ -717,10 +772,15 @@ fn verdict_section(h: &mut String, v: &crate::verdict::Verdict, regions: Option<
             (Some(l), Some(hi)) => format!("{} – {}", thousands(l), thousands(hi)),
             _ => "–".into(),
         };
-        let model = match (&n.reason, n.evidence) {
-            (Some(r), _) => format!("not adequate: {r}"),
-            (None, true) => "adequate; evidence".into(),
-            (None, false) => "adequate; below the threshold".into(),
+        let model = match (&n.reason, n.evidence, n.placebo_high) {
+            (Some(r), _, _) => format!("not adequate: {r}"),
+            (None, true, _) => "adequate; evidence".into(),
+            (None, false, Some(hi)) if n.estimate <= hi => format!(
+                "adequate; within its placebo band ({} – {})",
+                thousands(n.placebo_low.unwrap_or(f64::NAN)),
+                thousands(hi)
+            ),
+            (None, false, _) => "adequate; below the threshold".into(),
         };
         let _ = writeln!(
             h,
@@ -756,13 +816,6 @@ fn verdict_section(h: &mut String, v: &crate::verdict::Verdict, regions: Option<
             );
         }
         h.push_str("</table>\n");
-    }
-    if let Some(svg) = regions {
-        figure(
-            h,
-            svg,
-            "Regions ranked by inflated ballots per registered voter (dots), with their intervals (bars); at most 25 regions.",
-        );
     }
     if let Some(svg) = regions {
         figure(

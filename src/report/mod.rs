@@ -3,6 +3,7 @@
 //! recompute statistics: they render the findings and the per-station
 //! columns the families returned.
 
+pub mod check;
 pub mod figures;
 pub mod hourly_plots;
 pub mod html;

@@ -182,6 +182,14 @@ impl Family for Digits {
         Ok(analyse(e, options, ctx))
     }
 
+    /// No bootstrap of the digit means (the χ² tests are analytic).
+    fn without_intervals(o: &DigitsOptions) -> DigitsOptions {
+        DigitsOptions {
+            bootstrap_replicates: 0,
+            ..o.clone()
+        }
+    }
+
     /// Each national result's Pearson χ² test (`test:column`), except on
     /// the registered voters, which placebo elections keep as they are.
     fn tests(finding: &DigitsFinding) -> Vec<TestOutcome> {

@@ -102,6 +102,9 @@ pub struct LateSurgeOptions {
     pub bootstrap_method: BootstrapMethod,
     /// Two-sided level of every interval.
     pub level: f64,
+    /// Replicates of the clean-model bias correction (part of the point
+    /// estimate; see [`BIAS_REPLICATES`]). Since schema 2.4.0.
+    pub bias_replicates: usize,
 }
 
 impl Default for LateSurgeOptions {
@@ -112,6 +115,7 @@ impl Default for LateSurgeOptions {
             bootstrap: 200,
             bootstrap_method: BootstrapMethod::Linearised,
             level: 0.90,
+            bias_replicates: BIAS_REPLICATES,
         }
     }
 }
@@ -587,7 +591,7 @@ fn choose_tails(d: &Scored, f: &Fit) -> Option<f64> {
 /// replicate sd over √25, a fifth of the sampling sd of the national excess,
 /// which widens the interval's effective spread by 2 % in quadrature (40
 /// replicates: 1.2 %).
-const BIAS_REPLICATES: u64 = 25;
+pub const BIAS_REPLICATES: usize = 25;
 
 /// The summed excess the estimator returns, on average, on data drawn from
 /// the fitted clean model itself (Efron & Tibshirani 1993, §10.6: bootstrap
@@ -613,7 +617,7 @@ fn clean_model_bias(
     ctx: &Context,
 ) -> (f64, Vec<f64>) {
     let m = d.station.len();
-    let reps: Vec<(f64, Vec<f64>)> = (0..BIAS_REPLICATES)
+    let reps: Vec<(f64, Vec<f64>)> = (0..opts.bias_replicates as u64)
         .into_par_iter()
         .map(|r| {
             use rand_distr::{Distribution, Normal};
