@@ -120,7 +120,7 @@ pub fn calibrate_report(
         options,
     )
     .ok_or_else(|| Error::Options("calibration needs a station table".into()))?;
-    crate::verdict::apply_calibration(&mut report.verdict, &c);
+    crate::calibration::apply_to_verdict(&mut report.verdict, &c);
     report.calibration = Some(c);
     Ok(())
 }

@@ -476,8 +476,10 @@ pub fn compose(e: &Election, f: &Findings) -> Verdict {
 
 impl Verdict {
     /// Sets `evidence`, `agreement` and `summary` from the estimates and
-    /// bounds (the rule of the module documentation).
-    fn conclude(&mut self) {
+    /// bounds (the rule of the module documentation); calibration calls it
+    /// again after setting the placebo bands
+    /// (`crate::calibration::apply_to_verdict`).
+    pub fn conclude(&mut self) {
         let threshold = MATERIALITY * self.ballots as f64;
         let adequate: Vec<&NationalEstimate> =
             self.national.iter().filter(|n| n.adequate).collect();
@@ -503,22 +505,6 @@ impl Verdict {
             ));
         }
     }
-}
-
-/// Calibrates the verdict: each estimate gets its placebo band, and counts
-/// as evidence only when it also lies above the band's upper end (an
-/// estimate a clean election like this one produces is no evidence,
-/// whatever its interval). Bounds that need no model are unchanged.
-pub fn apply_calibration(v: &mut Verdict, c: &crate::calibration::Calibration) {
-    for n in &mut v.national {
-        if let Some(b) = c.estimates.iter().find(|b| b.family == n.family) {
-            n.placebo_low = Some(b.placebo_low);
-            n.placebo_high = Some(b.placebo_high);
-            n.evidence = n.evidence && n.estimate > b.placebo_high;
-        }
-    }
-    v.calibrated_on = Some(c.replicates);
-    v.conclude();
 }
 
 /// With this many regions, the national-only models (the Klimek fit, the

@@ -256,3 +256,75 @@ fn calibration_is_reproducible_across_thread_counts() {
     };
     assert_eq!(run(1), run(2));
 }
+
+/// Spain 2019 as the clean data the calibration is about: pseudo-elections
+/// drawn from the clean null fitted to Spain (its stations, sizes, provinces
+/// and spreads) are each calibrated on their own refitted null, as a user
+/// would calibrate Spain itself; each test's calibrated rejections must lie
+/// within the 99 % binomial band of the nominal 5 %.
+#[test]
+fn spain_2019_like_elections_calibrated_tests_hold_their_level() {
+    use escrutinio::calibration::{calibrate, NullModel};
+    use escrutinio::methods::Context;
+    let Some(path) = common::shared("spain-2019/spain-congress-2019-11.csv.gz") else {
+        return;
+    };
+    let spain = Inputs::load(&InputFiles {
+        stations: Some(path),
+        schema: Some(common::schema("spain-2019.toml")),
+        participation: escrutinio::inputs::ParticipationFiles {
+            off: true,
+            ..Default::default()
+        },
+        ..InputFiles::default()
+    })
+    .unwrap();
+    let null = NullModel::fit(&spain).unwrap();
+    let plan = tests_plan().check().unwrap();
+    let elections = common::size(30, 3);
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for m in 0..elections {
+        let pseudo = null.placebo(&spain, 4242, m as u64);
+        let outcome = plan.run(&pseudo, &Context::new(m as u64));
+        let verdict = escrutinio::verdict::compose(pseudo.election().unwrap(), &outcome.findings);
+        let c = calibrate(
+            &pseudo,
+            &plan,
+            &outcome.findings.tests(),
+            &verdict,
+            100 + m as u64,
+            &CalibrationOptions {
+                replicates: 19,
+                ..CalibrationOptions::default()
+            },
+        )
+        .unwrap();
+        for t in &c.tests {
+            let key = format!("{}/{}", t.family, t.test);
+            match counts.iter_mut().find(|(k, _)| *k == key) {
+                Some(k) => k.1 += t.rejects_at_calibrated as usize,
+                None => counts.push((key, t.rejects_at_calibrated as usize)),
+            }
+        }
+    }
+    let (_, hi) = binomial_band(elections, 0.05, 0.99);
+    let over: Vec<&(String, usize)> = counts.iter().filter(|(_, k)| *k > hi).collect();
+    eprintln!(
+        "Spain-like clean elections: {} tests × {elections}; calibrated rejections above the 99 % band (> {hi}): {over:?}; total rejections {} of {}",
+        counts.len(),
+        counts.iter().map(|c| c.1).sum::<usize>(),
+        counts.len() * elections
+    );
+    // About 300 tests, each outside its 99 % band with probability at most
+    // 0.01 on calibrated data: the count outside is at most the 99 % upper
+    // limit of Bin(tests, 0.01). All rejections together near 5 %.
+    let (_, most) = binomial_band(counts.len(), 0.01, 0.99);
+    assert!(
+        over.len() <= most,
+        "{} outside, at most {most}: {over:?}",
+        over.len()
+    );
+    let total: usize = counts.iter().map(|c| c.1).sum();
+    let rate = total as f64 / (counts.len() * elections) as f64;
+    assert!(rate < 0.08, "overall calibrated rejection rate {rate}");
+}

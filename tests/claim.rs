@@ -206,3 +206,41 @@ fn unusable_input_exits_2() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn scope_restricts_the_claim_to_one_region() {
+    // The bundled sample: region R04 has about 13,700 inflated ballots
+    // [531, 27,359]: probable for claims up to about 2,500.
+    let (code, j) = run(&[
+        "check",
+        "data/sample/election.csv",
+        "--claim",
+        "inflated >= 2000",
+        "--scope",
+        "R04",
+    ]);
+    assert_eq!(code, 0, "{j}");
+    let l = line(&j, "verdict.region:R04");
+    assert_eq!(l["status"], "probable");
+    let (code, j) = run(&[
+        "check",
+        "data/sample/election.csv",
+        "--claim",
+        "inflated >= 100000",
+        "--scope",
+        "R04",
+    ]);
+    assert_eq!(code, 1, "{j}");
+    let (_, j) = run(&[
+        "check",
+        "data/sample/election.csv",
+        "--claim",
+        "inflated >= 1",
+        "--scope",
+        "nowhere",
+    ]);
+    assert_eq!(
+        line(&j, "verdict.region:nowhere")["status"],
+        "not_applicable"
+    );
+}

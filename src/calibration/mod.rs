@@ -16,7 +16,7 @@
 //! - Per estimating family of the verdict: the placebo band of its
 //!   inflated-ballot estimate (the central `band` quantiles of the placebo
 //!   estimates) and where the observed estimate lies. The verdict counts an
-//!   estimate as evidence only above its band ([`crate::verdict::apply_calibration`]).
+//!   estimate as evidence only above its band ([`apply_to_verdict`]).
 //!
 //! Placebo elections run the plan without interval-only resampling
 //! ([`crate::methods::Family::without_intervals`]): the bands are bands of
@@ -321,6 +321,22 @@ pub fn compare(
         tests,
         estimates,
     }
+}
+
+/// Calibrates the verdict: each estimate gets its placebo band, and counts
+/// as evidence only when it also lies above the band's upper end (an
+/// estimate a clean election like this one produces is no evidence,
+/// whatever its interval). Bounds that need no model are unchanged.
+pub fn apply_to_verdict(v: &mut Verdict, c: &Calibration) {
+    for n in &mut v.national {
+        if let Some(b) = c.estimates.iter().find(|b| b.family == n.family) {
+            n.placebo_low = Some(b.placebo_low);
+            n.placebo_high = Some(b.placebo_high);
+            n.evidence = n.evidence && n.estimate > b.placebo_high;
+        }
+    }
+    v.calibrated_on = Some(c.replicates);
+    v.conclude();
 }
 
 /// Clopper–Pearson interval of a binomial proportion `k / n` at `level`.

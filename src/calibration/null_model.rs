@@ -15,10 +15,10 @@
 //! - the winner's clean share `vᵢ ~ N(ν_r, σ_r)` truncated to [0, 1], its
 //!   votes `~ Bin(valid, vᵢ)` (Klimek et al.'s clean share); the rest split
 //!   among the other contestants (and the unassigned remainder, blank
-//!   ballots for example) by propensities `q_k ~ N(μ_rk, σ_rk)` floored at
-//!   0 and normalised, multinomially: an overdispersed multinomial
-//!   (Mosimann 1962, *Biometrika* 49) whose station-level spreads are the
-//!   region's own (μ_rk, σ_rk: category k's share of the votes the winner
+//!   ballots for example) by propensities `q_k ~ Gamma` with mean μ_rk and
+//!   sd σ_rk, normalised (a Dirichlet: Mosimann 1962, *Biometrika* 49, the
+//!   Dirichlet-multinomial), multinomially, so that the station-level
+//!   spreads are the region's own and small parties' shares stay unbiased (μ_rk, σ_rk: category k's share of the votes the winner
 //!   did not get);
 //! - where participation reports exist, each station's cumulative count
 //!   at each report time follows its region's clean daily curve `c_rt`,
@@ -159,6 +159,66 @@ fn median(v: &mut [f64]) -> Option<f64> {
     })
 }
 
+/// Mean and station-level sd of the success probability of a
+/// beta-binomial fitted to `(successes, trials)` pairs: the mean is the
+/// ratio of sums, the concentration `c = α + β` maximises the likelihood
+/// (golden-section search on log c over [10⁻², 10⁶]; Griffiths 1973,
+/// *Biometrics* 29; the overdispersed binomial eforensics recommends), and
+/// the sd is `√(μ(1 − μ)/(c + 1))`, 0 when the likelihood is largest at
+/// the binomial end. Moments beyond binomial noise, floored at 0, are
+/// biased for small counts (a party with a few votes a station); the
+/// likelihood is not.
+pub fn beta_binomial_fit(counts: &[(u64, u64)]) -> (f64, f64) {
+    use statrs::function::gamma::ln_gamma;
+    let (sx, sn) = counts
+        .iter()
+        .fold((0u64, 0u64), |(a, b), &(x, n)| (a + x, b + n));
+    if sn == 0 || sx == 0 {
+        return (0.0, 0.0);
+    }
+    let mu = sx as f64 / sn as f64;
+    if sx == sn {
+        return (1.0, 0.0);
+    }
+    let loglik = |log_c: f64| {
+        let c = log_c.exp();
+        let (a, b) = (mu * c, (1.0 - mu) * c);
+        let (la, lb, lc) = (ln_gamma(a), ln_gamma(b), ln_gamma(c));
+        counts
+            .iter()
+            .map(|&(x, n)| {
+                let (x, n) = (x as f64, n as f64);
+                ln_gamma(x + a) - la + ln_gamma(n - x + b) - lb - ln_gamma(n + c) + lc
+            })
+            .sum::<f64>()
+    };
+    let (mut lo, mut hi) = ((1e-2f64).ln(), (1e6f64).ln());
+    let g = (5f64.sqrt() - 1.0) / 2.0;
+    let (mut x1, mut x2) = (hi - g * (hi - lo), lo + g * (hi - lo));
+    let (mut f1, mut f2) = (loglik(x1), loglik(x2));
+    for _ in 0..40 {
+        if f1 < f2 {
+            lo = x1;
+            x1 = x2;
+            f1 = f2;
+            x2 = lo + g * (hi - lo);
+            f2 = loglik(x2);
+        } else {
+            hi = x2;
+            x2 = x1;
+            f2 = f1;
+            x1 = hi - g * (hi - lo);
+            f1 = loglik(x1);
+        }
+    }
+    let log_c = (lo + hi) / 2.0;
+    if log_c > (1e6f64).ln() - 0.5 {
+        return (mu, 0.0);
+    }
+    let c = log_c.exp();
+    (mu, (mu * (1.0 - mu) / (c + 1.0)).sqrt())
+}
+
 fn mean_var(x: &[f64]) -> (f64, f64) {
     if x.is_empty() {
         return (0.0, 0.0);
@@ -271,38 +331,39 @@ fn fit_group(
         denominators.iter().map(|d| 1.0 / d).sum::<f64>() / denominators.len() as f64
     };
     let w = e.winner;
-    for c in 0..=k {
-        // The winner's share of the valid votes; every other category's
-        // share of the rest (the valid votes the winner did not get).
-        let mut rest_den = 0.0;
-        let s: Vec<f64> = clean
+    // The winner's share of the valid votes: moments beyond binomial noise.
+    let ws: Vec<f64> = clean.iter().map(|&i| e.shares[w][i]).collect();
+    let (mean, var) = mean_var(&ws);
+    share_mean[w] = mean;
+    share_sd[w] = (var - mean * (1.0 - mean) * inv_den_mean).max(0.0).sqrt();
+    // Every other category's share of the rest (the valid votes the winner
+    // did not get): a beta-binomial fitted by maximum likelihood.
+    let rest: Vec<(usize, u64)> = clean
+        .iter()
+        .map(|&i| {
+            (
+                i,
+                e.share_denominator[i].saturating_sub(e.contestants[w].votes[i]),
+            )
+        })
+        .filter(|&(_, n)| n > 0)
+        .collect();
+    for c in (0..=k).filter(|&c| c != w) {
+        let counts: Vec<(u64, u64)> = rest
             .iter()
-            .filter(|&&i| c == w || e.shares[w][i] < 1.0)
-            .map(|&i| {
-                let share = if c < k {
-                    e.shares[c][i]
+            .map(|&(i, n)| {
+                let x = if c < k {
+                    e.contestants[c].votes[i]
                 } else {
-                    let used: f64 = (0..k).map(|j| e.shares[j][i]).sum();
-                    (1.0 - used).max(0.0)
+                    let used: u64 = e.contestants.iter().map(|con| con.votes[i]).sum();
+                    e.share_denominator[i].saturating_sub(used)
                 };
-                if c == w {
-                    share
-                } else {
-                    rest_den += 1.0 / ((1.0 - e.shares[w][i]) * e.share_denominator[i] as f64);
-                    share / (1.0 - e.shares[w][i])
-                }
+                (x.min(n), n)
             })
             .collect();
-        let (mean, var) = mean_var(&s);
-        let binomial_part = if c == w {
-            inv_den_mean
-        } else if s.is_empty() {
-            0.0
-        } else {
-            rest_den / s.len() as f64
-        };
-        share_mean[c] = mean;
-        share_sd[c] = (var - mean * (1.0 - mean) * binomial_part).max(0.0).sqrt();
+        let (m, sd) = beta_binomial_fit(&counts);
+        share_mean[c] = m;
+        share_sd[c] = sd;
     }
     let (inv, bal) = clean.iter().fold((0u64, 0u64), |(a, b), &i| {
         let invalid = match (&e.invalid, &e.valid) {
@@ -464,7 +525,12 @@ impl NullModel {
                         if c == wi || m <= 0.0 {
                             0.0
                         } else if s > 0.0 {
-                            (m + s * standard_normal(&mut g)).max(0.0)
+                            // Gamma with mean m and sd s: positive, and
+                            // normalised gammas are a Dirichlet.
+                            let shape = (m / s).powi(2);
+                            rand_distr::Gamma::new(shape, s * s / m)
+                                .map(|d| d.sample(&mut g))
+                                .unwrap_or(m)
                         } else {
                             m
                         }
@@ -637,6 +703,30 @@ fn truncated(g: &mut rng::Rng, m: f64, s: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn beta_binomial_fit_recovers_its_parameters() {
+        // 4,000 stations of 200 trials, p ~ Beta(2, 48): mean 0.04,
+        // sd √(0.04 · 0.96 / 51) = 0.02744.
+        use rand_distr::{Beta, Distribution};
+        let mut g = rng::stream(7, 1, 0);
+        let beta = Beta::new(2.0, 48.0).unwrap();
+        let counts: Vec<(u64, u64)> = (0..4000)
+            .map(|_| {
+                let p = beta.sample(&mut g);
+                (binomial(&mut g, 200, p), 200)
+            })
+            .collect();
+        let (m, sd) = beta_binomial_fit(&counts);
+        assert!((m - 0.04).abs() < 0.002, "{m}");
+        assert!((sd - 0.02744).abs() < 0.002, "{sd}");
+        // Pure binomial counts: no overdispersion found.
+        let counts: Vec<(u64, u64)> = (0..4000)
+            .map(|_| (binomial(&mut g, 200, 0.04), 200))
+            .collect();
+        let (_, sd) = beta_binomial_fit(&counts);
+        assert!(sd < 0.003, "{sd}");
+    }
 
     #[test]
     fn half_sample_mode_finds_the_peak_of_a_skewed_sample() {

@@ -155,6 +155,9 @@ pub struct CheckOptions {
     pub issuing_points_per_centre: Range,
     /// Polling centres (for the capacity grid of the pace line).
     pub centres: Option<u64>,
+    /// Restrict the claim to one scope: a bulletin scope, or a region (or
+    /// unit of a finer level) of the station file.
+    pub scope: Option<String>,
 }
 
 /// A line's answer.
@@ -263,11 +266,13 @@ fn status_of(p: f64, threshold: f64) -> Status {
     }
 }
 
-/// The national (or only) scope's final announcement and its pace.
-fn national_pace(
+/// The chosen scope's (else the national or only scope's) final
+/// announcement and its pace.
+fn scope_pace(
     bulletins: &[Bulletin],
     hours: Hours,
     centres: Option<u64>,
+    scope: Option<&str>,
 ) -> Option<AnnouncedPace> {
     let pace = announced_pace(
         bulletins,
@@ -277,6 +282,9 @@ fn national_pace(
             ..PaceOptions::default()
         },
     );
+    if let Some(s) = scope {
+        return pace.into_iter().find(|p| p.scope == s);
+    }
     let single = pace.len() == 1;
     pace.into_iter()
         .find(|p| single || p.scope.eq_ignore_ascii_case("national"))
@@ -312,7 +320,7 @@ pub fn check(
     // Announced bulletins: the pace the announced total needs.
     let pace = hours
         .filter(|_| voters_claim)
-        .and_then(|h| national_pace(bulletins, h, o.centres));
+        .and_then(|h| scope_pace(bulletins, h, o.centres, o.scope.as_deref()));
     match pace {
         Some(p)
             if p.voters_per_minute_before.is_some_and(|v| v > 0.0)
@@ -473,7 +481,9 @@ pub fn check(
     }
 
     // A station file: the verdict's estimates, bounds and reconciliation.
-    if let Some(r) = report {
+    if let (Some(r), Some(scope), true) = (report, &o.scope, voters_claim) {
+        lines.push(region_line(r, scope, x, o.probability));
+    } else if let Some(r) = report {
         if voters_claim {
             for n in &r.verdict.national {
                 if !n.adequate {
@@ -542,6 +552,52 @@ pub fn check(
         }
     }
     finish(o, lines, pace_detail, grid)
+}
+
+/// The claim for one region (or unit of a finer level) from the verdict's
+/// regional estimates (`regions.csv`).
+fn region_line(r: &Report, scope: &str, x: f64, threshold: f64) -> LineAnswer {
+    let line = format!("verdict.region:{scope}");
+    let Some(row) = r.verdict.regions.iter().find(|row| row.region == scope) else {
+        return not_applicable(
+            &line,
+            &format!(
+                "no regional estimate for {scope:?} (the regions' own excess-vote lines must be adequate and the region must have one)"
+            ),
+        );
+    };
+    let level = r
+        .findings
+        .excess_votes
+        .as_ref()
+        .map_or(0.95, |x| x.options.ci_level);
+    let (p, flips) = match (row.inflated_low, row.inflated_high) {
+        (Some(lo), Some(hi)) => {
+            let se = ((hi - lo) / (2.0 * normal_quantile(0.5 + level / 2.0))).max(1e-9);
+            (
+                phi((row.inflated_ballots - x) / se),
+                format!(
+                    "probable ({threshold}) for claims up to {:.0}",
+                    row.inflated_ballots - normal_quantile(threshold) * se
+                ),
+            )
+        }
+        _ => (0.0, "no interval for this unit".to_string()),
+    };
+    LineAnswer {
+        line,
+        status: status_of(p, threshold),
+        probability: Some(p),
+        certain_at_least: None,
+        estimate: Some(row.inflated_ballots),
+        ci_low: row.inflated_low,
+        ci_high: row.inflated_high,
+        assumptions: vec![format!(
+            "the {} {scope}'s winner votes above its region's own clean-share line (Shpilkin), interval read as normal",
+            row.level
+        )],
+        flips,
+    }
 }
 
 fn not_applicable(line: &str, why: &str) -> LineAnswer {

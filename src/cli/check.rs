@@ -2,7 +2,7 @@
 //!                    [--opens HH:MM] [--closes HH:MM] [--centres N]
 //!                    [--seconds-per-voter 15..60] [--issuing-points-per-centre 1..4]
 //!                    [--independent-estimate N --independent-se S] [--announced N]
-//!                    [--probability P] [--calibrate R] [--seed N] [--out DIR] [--json]`
+//!                    [--scope REGION] [--probability P] [--calibrate R] [--seed N] [--out DIR] [--json]`
 //!
 //! Checks a claim about inflation on every line of evidence given (see
 //! `escrutinio::claim`): announced bulletins alone, an independent estimate,
@@ -27,6 +27,9 @@ use escrutinio::Error;
 pub struct Args {
     /// Station-results file (CSV, .csv.gz or Parquet); optional with --bulletins or an independent estimate.
     pub file: Option<PathBuf>,
+    /// Restrict the claim to one scope: a bulletin scope, or a region (or finer unit) of the station file.
+    #[arg(long)]
+    pub scope: Option<String>,
     /// The claim: `inflated >= N` (voters) or `inflated[CONTESTANT] >= N` (a contestant's votes).
     #[arg(long)]
     pub claim: Claim,
@@ -113,6 +116,7 @@ pub fn run(a: Args) -> escrutinio::Result<i32> {
         seconds_per_voter: a.seconds_per_voter,
         issuing_points_per_centre: a.issuing_points_per_centre,
         centres: a.centres,
+        scope: a.scope.clone(),
     };
     let inputs = if a.file.is_some() || a.bulletins.is_some() || a.hourly.is_some() {
         Some(
