@@ -436,7 +436,6 @@ impl NullModel {
         for (i, &c) in level.codes.iter().enumerate() {
             members[c as usize].push(i);
         }
-        let mut pooled = 0;
         let regions: Vec<RegionNull> = members
             .par_iter()
             .zip(&level.labels)
@@ -457,7 +456,7 @@ impl NullModel {
                 }
             })
             .collect();
-        pooled += regions.iter().filter(|r| r.pooled).count();
+        let pooled = regions.iter().filter(|r| r.pooled).count();
         let not_fitted = all
             .iter()
             .filter(|&&i| !(e.turnout[i].is_finite() && e.share_denominator[i] > 0))

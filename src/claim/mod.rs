@@ -285,20 +285,22 @@ fn scope_pace(
     if let Some(s) = scope {
         return pace.into_iter().find(|p| p.scope == s);
     }
-    let single = pace.len() == 1;
-    pace.into_iter()
-        .find(|p| single || p.scope.eq_ignore_ascii_case("national"))
+    national_or_only(pace, |p| &p.scope)
+}
+
+/// The item of scope `national` (any case), or the only item.
+fn national_or_only<T>(items: Vec<T>, scope: impl Fn(&T) -> &str) -> Option<T> {
+    let single = items.len() == 1;
+    items
+        .into_iter()
+        .find(|x| single || scope(x).eq_ignore_ascii_case("national"))
 }
 
 /// The announced total: the option, else the national final bulletin.
 fn announced_total(o: &CheckOptions, bulletins: &[Bulletin]) -> Option<f64> {
     o.announced.or_else(|| {
         let finals: Vec<&Bulletin> = bulletins.iter().filter(|b| b.second.is_none()).collect();
-        let single = finals.len() == 1;
-        finals
-            .into_iter()
-            .find(|b| single || b.scope.eq_ignore_ascii_case("national"))
-            .map(|b| b.voters as f64)
+        national_or_only(finals, |b| &b.scope).map(|b| b.voters as f64)
     })
 }
 
