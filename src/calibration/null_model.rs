@@ -87,6 +87,10 @@ pub struct RegionNull {
     share_mean: Vec<f64>,
     #[serde(skip)]
     share_sd: Vec<f64>,
+    /// Sd of each non-winner category's Gamma propensity, such that after
+    /// normalisation its share of the rest has the fitted sd.
+    #[serde(skip)]
+    propensity_sd: Vec<f64>,
     /// Cumulative clean share of the ballots at each report time.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub daily_curve: Vec<f64>,
@@ -217,6 +221,40 @@ pub fn beta_binomial_fit(counts: &[(u64, u64)]) -> (f64, f64) {
     }
     let c = log_c.exp();
     (mu, (mu * (1.0 - mu) / (c + 1.0)).sqrt())
+}
+
+/// The Gamma propensities' sds that give each normalised share of the
+/// rest its fitted sd, to first order (delta method): with
+/// `p_k = q_k / (q_k + R_k)`, `Var p_k ≈ ((M − μ_k)/M²)² s_k² +
+/// (μ_k/M²)² Σ_{j≠k} s_j²` (M = Σ μ_j); solved for the `s_k` by fixed-point
+/// iteration, floored at 0. Without it the normalisation adds the large
+/// parties' spread to the small ones' (and cancels part of the large
+/// ones'), and a refit on a placebo drifts.
+fn propensity_spreads(mean: &[f64], sd: &[f64], winner: usize) -> Vec<f64> {
+    let others: Vec<usize> = (0..mean.len())
+        .filter(|&c| c != winner && mean[c] > 0.0)
+        .collect();
+    let m: f64 = others.iter().map(|&c| mean[c]).sum();
+    let mut s = sd.to_vec();
+    if m <= 0.0 {
+        return s;
+    }
+    for _ in 0..20 {
+        let total: f64 = others.iter().map(|&c| s[c] * s[c]).sum();
+        let next: Vec<(usize, f64)> = others
+            .iter()
+            .map(|&c| {
+                let own = (m - mean[c]) / (m * m);
+                let cross = mean[c] / (m * m);
+                let v = (sd[c] * sd[c] - cross * cross * (total - s[c] * s[c])).max(0.0);
+                (c, if own > 0.0 { v.sqrt() / own } else { sd[c] })
+            })
+            .collect();
+        for (c, v) in next {
+            s[c] = v;
+        }
+    }
+    s
 }
 
 fn mean_var(x: &[f64]) -> (f64, f64) {
@@ -365,6 +403,7 @@ fn fit_group(
         share_mean[c] = m;
         share_sd[c] = sd;
     }
+    let propensity_sd = propensity_spreads(&share_mean, &share_sd, w);
     let (inv, bal) = clean.iter().fold((0u64, 0u64), |(a, b), &i| {
         let invalid = match (&e.invalid, &e.valid) {
             (Some(v), _) => v[i],
@@ -389,6 +428,7 @@ fn fit_group(
         },
         share_mean,
         share_sd,
+        propensity_sd,
         daily_curve,
     }
 }
@@ -520,7 +560,7 @@ impl NullModel {
                 let winner_votes = binomial(&mut g, valid, v);
                 let q: Vec<f64> = (0..=k)
                     .map(|c| {
-                        let (m, s) = (r.share_mean[c], r.share_sd[c]);
+                        let (m, s) = (r.share_mean[c], r.propensity_sd[c]);
                         if c == wi || m <= 0.0 {
                             0.0
                         } else if s > 0.0 {
