@@ -457,17 +457,89 @@ fn non_utf8_bytes() {
     let mut bytes = csv_with(0, "").into_bytes();
     let at = bytes.iter().position(|&b| b == b'R').unwrap();
     bytes[at] = 0xC9; // Latin-1 'É' on line 2
-    check("latin1.csv", &bytes, None, 2, &["UTF-8", "line 2"]);
+                      // One accented letter is not enough to tell the encoding: an error that
+                      // names the line and the likely encoding.
+    check(
+        "latin1.csv",
+        &bytes,
+        None,
+        2,
+        &["UTF-8", "line 2", "windows-1252"],
+    );
 }
 
 #[test]
-fn utf16_file() {
+fn utf16_file_with_bom_loads() {
     let text = csv_with(0, "");
     let mut bytes = vec![0xFF, 0xFE];
     for u in text.encode_utf16() {
         bytes.extend_from_slice(&u.to_le_bytes());
     }
-    check("utf16.csv", &bytes, None, 2, &["UTF-16", "UTF-8"]);
+    check("utf16.csv", &bytes, None, 0, &["no problems found"]);
+}
+
+/// A Latin-1 file: the regions are Spanish names with accented letters.
+fn latin1_file() -> Vec<u8> {
+    let text = csv_with(0, "")
+        .replace(",R1,", ",CORUÑA,")
+        .replace(",R2,", ",MÁLAGA,");
+    let text = text.replace("s1,", "ESPAÑA1,");
+    text.chars().map(|c| c as u32 as u8).collect()
+}
+
+#[test]
+fn latin1_file_is_detected_or_declared() {
+    check(
+        "latin1-detected.csv",
+        &latin1_file(),
+        None,
+        0,
+        &["no problems found"],
+    );
+    check(
+        "latin1-declared.csv",
+        &latin1_file(),
+        Some("encoding = \"latin1\"\n"),
+        0,
+        &["no problems found"],
+    );
+}
+
+#[test]
+fn wrong_encoding_declared() {
+    // A Latin-1 file declared Windows-1251 would turn Ñ into С: refused,
+    // with the encoding the bytes read as.
+    check(
+        "latin1-as-1251.csv",
+        &latin1_file(),
+        Some("encoding = \"windows-1251\"\n"),
+        2,
+        &["windows-1251", "windows-1252", "CORUÑA"],
+    );
+    // A UTF-8 file declared Latin-1 would turn Ñ into Ã‘.
+    let utf8: String = latin1_file().iter().map(|&b| b as char).collect();
+    assert!(utf8.contains('Ñ'));
+    check(
+        "utf8-as-latin1.csv",
+        utf8.as_bytes(),
+        Some("encoding = \"latin1\"\n"),
+        2,
+        &["valid UTF-8", "line 2"],
+    );
+    check(
+        "utf8-as-utf16.csv",
+        csv_with(0, "").as_bytes(),
+        Some("encoding = \"utf-16\"\n"),
+        2,
+        &["UTF-16", "byte-order mark"],
+    );
+    check(
+        "unknown-encoding.csv",
+        csv_with(0, "").as_bytes(),
+        Some("encoding = \"klingon\"\n"),
+        2,
+        &["unknown encoding", "klingon"],
+    );
 }
 
 #[test]

@@ -77,7 +77,7 @@ impl Default for BulletinColumns {
 
 /// Reads and checks a bulletin file whose columns are named as `cols` says.
 pub fn load_bulletins(path: &Path, cols: &BulletinColumns) -> Result<Vec<Bulletin>> {
-    let table = RawTable::read(path, None)?;
+    let table = RawTable::read(path, None, None)?;
     if table.height() == 0 {
         return Err(Error::input(path, "the bulletin file has no data rows"));
     }

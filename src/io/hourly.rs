@@ -232,7 +232,7 @@ pub fn load_long(
     policy: InvalidRows,
 ) -> Result<Participation> {
     let spec = schema.hourly.clone().unwrap_or_default();
-    let table = RawTable::read(path, schema.delimiter_byte()?)?;
+    let table = RawTable::read(path, schema.delimiter_byte()?, schema.encoding()?)?;
     if table.height() == 0 {
         return Err(Error::input(
             path,

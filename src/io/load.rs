@@ -83,7 +83,7 @@ pub fn load_with_table(
     schema: &Schema,
     policy: InvalidRows,
 ) -> Result<(Loaded, RawTable)> {
-    let table = RawTable::read(path, schema.delimiter_byte()?)?;
+    let table = RawTable::read(path, schema.delimiter_byte()?, schema.encoding()?)?;
     let resolved = schema.resolve(&table)?;
     let schema_path = schema.path.as_deref();
     let schema_info = SchemaInfo {

@@ -129,7 +129,7 @@ pub struct LogCoverage {
 /// # Ok::<(), escrutinio::Error>(())
 /// ```
 pub fn load_logs(path: &Path, cols: &LogColumns) -> Result<MachineLogs> {
-    let table = RawTable::read(path, None)?;
+    let table = RawTable::read(path, None, None)?;
     let column = |name: &str| {
         table.index_of(name).ok_or_else(|| {
             Error::input(

@@ -3,6 +3,7 @@
 pub mod bulletins;
 pub mod cell;
 pub mod clock;
+pub mod encoding;
 pub mod hourly;
 pub mod load;
 pub mod logs;

@@ -43,6 +43,12 @@ pub struct Schema {
     pub layout: Layout,
     /// Field delimiter of a CSV file (sniffed when absent).
     pub delimiter: Option<String>,
+    /// Text encoding of a CSV file (`utf-8`, `latin1`/`windows-1252`,
+    /// `windows-1251`, `utf-16`, or any WHATWG label). Absent: a byte-order
+    /// mark, else UTF-8, else detection when unambiguous
+    /// ([`super::encoding`]). It applies to every CSV file read with the
+    /// schema (station file and participation reports).
+    pub encoding: Option<String>,
     #[serde(default)]
     pub station: StationSpec,
     #[serde(default)]
@@ -296,6 +302,19 @@ impl Schema {
             Some("\\t") | Some("\t") | Some("tab") => Ok(Some(b'\t')),
             Some(d) if d.len() == 1 => Ok(Some(d.as_bytes()[0])),
             Some(d) => Err(self.err(format!("delimiter must be one ASCII character, not {d:?}"))),
+        }
+    }
+
+    /// The encoding the schema declares, if any.
+    pub fn encoding(&self) -> Result<Option<&'static encoding_rs::Encoding>> {
+        match self.encoding.as_deref() {
+            None => Ok(None),
+            Some(label) => super::encoding::from_label(label).map(Some).ok_or_else(|| {
+                self.err(format!(
+                    "unknown encoding {label:?}: use utf-8, latin1 (windows-1252), windows-1251, \
+                     utf-16, or another WHATWG encoding label"
+                ))
+            }),
         }
     }
 

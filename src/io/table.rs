@@ -35,8 +35,14 @@ pub struct FileInfo {
     pub gzip: bool,
     /// The delimiter of a CSV file, as a string (`","`, `";"`, `"\t"`, ...).
     pub delimiter: Option<String>,
-    /// Whether a UTF-8 byte-order mark was found and skipped.
+    /// Whether a byte-order mark was found and skipped.
     pub bom: bool,
+    /// The text encoding a CSV file was read in (`UTF-8`, `windows-1252`,
+    /// `windows-1251`, `UTF-16LE`, ...); `null` for Parquet.
+    pub encoding: Option<String>,
+    /// How the encoding was established: `default` (valid UTF-8),
+    /// `declared` (the schema), `byte_order_mark`, `detected`.
+    pub encoding_source: Option<super::encoding::EncodingSource>,
     /// Number of columns in the header.
     pub columns: usize,
     /// Number of data rows read (blank lines are not rows).
@@ -73,7 +79,11 @@ impl RawTable {
 
     /// Reads a CSV (optionally gzip) or Parquet file. Parquet is recognised by
     /// its magic bytes `PAR1`, whatever the extension.
-    pub fn read(path: &Path, delimiter: Option<u8>) -> Result<RawTable> {
+    pub fn read(
+        path: &Path,
+        delimiter: Option<u8>,
+        encoding: Option<&'static encoding_rs::Encoding>,
+    ) -> Result<RawTable> {
         let stored = std::fs::read(path).map_err(|e| Error::io(path, e))?;
         let sha256 = sha256_hex(&stored);
         let bytes = stored.len() as u64;
@@ -82,11 +92,17 @@ impl RawTable {
             return Self::read_parquet(path, sha256, bytes);
         }
         drop(stored);
-        Self::read_csv(path, delimiter, sha256, bytes)
+        Self::read_csv(path, delimiter, encoding, sha256, bytes)
     }
 
-    fn read_csv(path: &Path, delimiter: Option<u8>, sha256: String, size: u64) -> Result<RawTable> {
-        let tf = text::open(path, delimiter)?;
+    fn read_csv(
+        path: &Path,
+        delimiter: Option<u8>,
+        encoding: Option<&'static encoding_rs::Encoding>,
+        sha256: String,
+        size: u64,
+    ) -> Result<RawTable> {
+        let tf = text::open(path, delimiter, encoding)?;
         check_header(path, &tf.header)?;
         if tf.record_lines.is_empty() {
             return Err(Error::input(
@@ -144,6 +160,8 @@ impl RawTable {
             gzip: tf.gzip,
             delimiter: Some((tf.delimiter as char).to_string()),
             bom: tf.had_bom,
+            encoding: Some(tf.encoding.to_string()),
+            encoding_source: Some(tf.encoding_source),
             columns: n_cols,
             rows: df.height(),
         };
@@ -182,6 +200,8 @@ impl RawTable {
             gzip: false,
             delimiter: None,
             bom: false,
+            encoding: None,
+            encoding_source: None,
             columns: columns.len(),
             rows: df.height(),
         };

@@ -7,15 +7,19 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 
-/// A delimited text file, decompressed and checked to be UTF-8.
+/// A delimited text file, decompressed and decoded to UTF-8.
 #[derive(Debug)]
 pub struct TextFile {
     /// The bytes after decompression, without a UTF-8 byte-order mark.
     pub bytes: Vec<u8>,
     /// Whether the file was gzip-compressed.
     pub gzip: bool,
-    /// Whether a UTF-8 byte-order mark was removed.
+    /// Whether a byte-order mark was removed.
     pub had_bom: bool,
+    /// The encoding the file was read in (`UTF-8`, `windows-1252`, ...).
+    pub encoding: &'static str,
+    /// How that encoding was established.
+    pub encoding_source: super::encoding::EncodingSource,
     /// The field delimiter (given or sniffed).
     pub delimiter: u8,
     /// Column names from the header record.
@@ -56,24 +60,23 @@ pub fn read_bytes(path: &Path) -> Result<(Vec<u8>, bool)> {
     }
 }
 
-/// Opens a delimited text file: decompress, strip BOM, require UTF-8, sniff
-/// the delimiter (unless given), read the header and locate every record.
-pub fn open(path: &Path, delimiter: Option<u8>) -> Result<TextFile> {
-    let (mut bytes, gzip) = read_bytes(path)?;
-    let had_bom = bytes.starts_with(&[0xEF, 0xBB, 0xBF]);
-    if had_bom {
-        bytes.drain(..3);
+/// Opens a delimited text file: decompress, decode to UTF-8 (declared
+/// encoding, byte-order mark, or detection: [`super::encoding`]), sniff the
+/// delimiter (unless given), read the header and locate every record.
+pub fn open(
+    path: &Path,
+    delimiter: Option<u8>,
+    encoding: Option<&'static encoding_rs::Encoding>,
+) -> Result<TextFile> {
+    let (raw, gzip) = read_bytes(path)?;
+    if raw.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(Error::input(path, "the file is empty (no header, no rows)"));
     }
-    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
-        return Err(Error::input(
-            path,
-            "the file is UTF-16 (it starts with a UTF-16 byte-order mark); convert it to UTF-8 first (for example `iconv -f UTF-16 -t UTF-8`)",
-        ));
-    }
+    let decoded = super::encoding::decode(path, raw, encoding)?;
+    let bytes = decoded.bytes;
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(Error::input(path, "the file is empty (no header, no rows)"));
     }
-    check_utf8(path, &bytes)?;
     if bytes.contains(&0) {
         let at = bytes.iter().position(|&b| b == 0).unwrap_or(0);
         return Err(Error::input(
@@ -109,37 +112,14 @@ pub fn open(path: &Path, delimiter: Option<u8>) -> Result<TextFile> {
     Ok(TextFile {
         bytes,
         gzip,
-        had_bom,
+        had_bom: decoded.had_bom,
+        encoding: decoded.encoding.name(),
+        encoding_source: decoded.source,
         delimiter,
         header,
         record_lines,
         ragged,
     })
-}
-
-fn check_utf8(path: &Path, bytes: &[u8]) -> Result<()> {
-    if let Err(e) = std::str::from_utf8(bytes) {
-        let at = e.valid_up_to();
-        let line = line_of(bytes, at);
-        let line_start = bytes[..at]
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |p| p + 1);
-        let bad: Vec<String> = bytes[at..bytes.len().min(at + 4)]
-            .iter()
-            .map(|b| format!("{b:#04x}"))
-            .collect();
-        return Err(Error::input(
-            path,
-            format!(
-                "not valid UTF-8 at line {line}, byte {} of the line (bytes {}); \
-                 convert the file to UTF-8 first (for example `iconv -f WINDOWS-1251 -t UTF-8`)",
-                at - line_start + 1,
-                bad.join(" ")
-            ),
-        ));
-    }
-    Ok(())
 }
 
 /// 1-based line number of a byte offset.
