@@ -62,6 +62,13 @@ pub fn build_report(inputs: &Inputs, plan: &CheckedPlan, seed: u64) -> Result<Re
     if !inputs.has_participation() {
         plan.hourly = None;
     }
+    // The companion families run only beside their files.
+    if inputs.reference.is_none() {
+        plan.reference_subset = None;
+    }
+    if inputs.independent.is_none() {
+        plan.independent_counts = None;
+    }
     let ctx = Context::new(seed);
     let outcome = plan.run(inputs, &ctx);
     let mut methods = vec!["summary"];
@@ -119,7 +126,12 @@ pub fn calibrate_report(
         report.options.seed,
         options,
     )
-    .ok_or_else(|| Error::Options("calibration needs a station table".into()))?;
+    .ok_or_else(|| {
+        Error::Options(
+            "calibration needs a station table with registered voters (the clean null draws turnout)"
+                .into(),
+        )
+    })?;
     crate::calibration::apply_to_verdict(&mut report.verdict, &c);
     report.calibration = Some(c);
     Ok(())

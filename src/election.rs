@@ -64,7 +64,7 @@ pub struct ElectionParts {
     pub stations: Vec<String>,
     pub source_rows: Vec<usize>,
     pub levels: Vec<Level>,
-    pub electorate: Vec<u64>,
+    pub electorate: Option<Vec<u64>>,
     pub ballots: Vec<u64>,
     pub ballots_in_boxes: Option<Vec<u64>>,
     pub valid: Option<Vec<u64>>,
@@ -86,7 +86,8 @@ pub struct ElectionParts {
 /// `levels[0]` is the region level; the derived quantities below are
 /// computed once, here, and nowhere else:
 /// - `turnout[i] = ballots[i] / electorate[i]` (ballots *issued*; `NaN` when the
-///   electorate is 0, flagged `zero_electorate`);
+///   electorate is 0, flagged `zero_electorate`, and at every station when
+///   the data have no electorate: tally sheets without registered voters);
 /// - `share_denominator[i]` = valid ballots when the data have them, else the
 ///   sum of the contestants' votes;
 /// - `shares[c][i] = votes[c][i] / share_denominator[i]` (`NaN` when 0).
@@ -105,7 +106,9 @@ pub struct Election {
     /// 1-based data row of each station in its source file.
     pub source_rows: Vec<usize>,
     pub levels: Vec<Level>,
-    pub electorate: Vec<u64>,
+    /// Registered voters per station; `None` when the data have none (the
+    /// families that need turnout are skipped: [`Election::electorate`]).
+    pub electorate: Option<Vec<u64>>,
     pub ballots: Vec<u64>,
     pub ballots_in_boxes: Option<Vec<u64>>,
     pub valid: Option<Vec<u64>>,
@@ -144,10 +147,10 @@ impl Election {
             }
         };
         check("source_rows", p.source_rows.len())?;
-        check("electorate", p.electorate.len())?;
         check("ballots", p.ballots.len())?;
         check("quality_flags", p.quality_flags.len())?;
         for (what, v) in [
+            ("electorate", &p.electorate),
             ("ballots_in_boxes", &p.ballots_in_boxes),
             ("valid", &p.valid),
             ("invalid", &p.invalid),
@@ -190,12 +193,15 @@ impl Election {
                 (best, WinnerRule::LargestTotal)
             }
         };
-        let turnout = p
-            .ballots
-            .iter()
-            .zip(&p.electorate)
-            .map(|(&b, &e)| ratio(b, e))
-            .collect();
+        let turnout = match &p.electorate {
+            Some(el) => p
+                .ballots
+                .iter()
+                .zip(el)
+                .map(|(&b, &e)| ratio(b, e))
+                .collect(),
+            None => vec![f64::NAN; n],
+        };
         let share_denominator: Vec<u64> = match &p.valid {
             Some(v) => v.clone(),
             None => (0..n)
@@ -244,6 +250,15 @@ impl Election {
     /// Always false: an election has at least one station.
     pub fn is_empty(&self) -> bool {
         self.stations.is_empty()
+    }
+
+    /// Registered voters per station, or an error message saying why
+    /// turnout is undefined (the data have no electorate).
+    pub fn electorate(&self) -> Result<&[u64], String> {
+        self.electorate.as_deref().ok_or_else(|| {
+            "the data have no registered voters (no electorate column): turnout is undefined"
+                .to_string()
+        })
     }
 
     /// The region level.

@@ -12,6 +12,7 @@ use crate::election::Election;
 use crate::error::{Error, Result};
 use crate::io::bulletins::{load_bulletins, Bulletin};
 use crate::io::hourly::{self as hourly_io, Hours, Participation};
+use crate::io::join::{load_independent, load_reference, IndependentCounts, ReferenceSubset};
 use crate::io::load::{load_with_table, SchemaInfo};
 use crate::io::logs::{load_logs, MachineLogs};
 use crate::io::table::FileInfo;
@@ -29,6 +30,13 @@ pub struct InputFiles {
     pub invalid_rows: InvalidRows,
     /// Participation over the day.
     pub participation: ParticipationFiles,
+    /// A file of independent counts per station (the schema's
+    /// `[independent]` says which columns); without it, the schema's
+    /// independent columns are read from the station file.
+    pub independent: Option<PathBuf>,
+    /// A file listing a reference subset of stations (matched on the
+    /// columns it shares with the station file).
+    pub reference: Option<PathBuf>,
 }
 
 /// Participation inputs: the hourly family runs when any of them is given,
@@ -76,6 +84,10 @@ pub struct Inputs {
     pub bulletins: Vec<Bulletin>,
     /// Per-ballot machine logs.
     pub logs: Option<MachineLogs>,
+    /// Independent counts per station and contestant, when given.
+    pub independent: Option<IndependentCounts>,
+    /// A reference subset of stations, when given.
+    pub reference: Option<ReferenceSubset>,
 }
 
 impl Inputs {
@@ -102,6 +114,7 @@ impl Inputs {
             }
             None => (None, None, None),
         };
+        let (independent, reference) = load_companions(files, &schema, election.as_ref(), &table)?;
         if !wanted {
             return Ok(Inputs {
                 schema,
@@ -111,6 +124,8 @@ impl Inputs {
                 participation: None,
                 bulletins: Vec::new(),
                 logs: None,
+                independent,
+                reference,
             });
         }
         if let (Some(s), None) = (&source, &election) {
@@ -175,6 +190,8 @@ impl Inputs {
             participation,
             bulletins,
             logs,
+            independent,
+            reference,
         })
     }
 
@@ -188,6 +205,8 @@ impl Inputs {
             participation: None,
             bulletins: Vec::new(),
             logs: None,
+            independent: None,
+            reference: None,
         }
     }
 
@@ -218,6 +237,51 @@ impl Inputs {
     pub fn has_participation(&self) -> bool {
         self.hours.is_some()
     }
+}
+
+/// Independent counts and the reference subset, when the files or the
+/// schema ask for them (they need the station table they belong to).
+fn load_companions(
+    files: &InputFiles,
+    schema: &Schema,
+    election: Option<&Election>,
+    table: &Option<crate::io::table::RawTable>,
+) -> Result<(Option<IndependentCounts>, Option<ReferenceSubset>)> {
+    let want_independent = files.independent.is_some() || schema.independent.is_some();
+    let want_reference = files.reference.is_some()
+        || schema
+            .reference
+            .as_ref()
+            .is_some_and(|r| r.column.is_some());
+    if !want_independent && !want_reference {
+        return Ok((None, None));
+    }
+    let (Some(e), Some(t)) = (election, table.as_ref()) else {
+        return Err(Error::Options(
+            "independent counts and reference subsets need the station file they belong to, \
+             with some valid rows"
+                .into(),
+        ));
+    };
+    let independent = if want_independent {
+        let spec = schema.independent.clone().ok_or_else(|| {
+            Error::Options(
+                "--independent needs an [independent] table in the schema (which column holds \
+                 which contestant's independent figure)"
+                    .into(),
+            )
+        })?;
+        Some(load_independent(files.independent.as_deref(), t, e, &spec)?)
+    } else {
+        None
+    };
+    let reference = if want_reference {
+        let spec = schema.reference.clone().unwrap_or_default();
+        Some(load_reference(files.reference.as_deref(), t, e, &spec)?)
+    } else {
+        None
+    };
+    Ok((independent, reference))
 }
 
 /// The error of a station file none of whose rows survived validation

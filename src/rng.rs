@@ -51,11 +51,13 @@ pub enum Purpose {
     PlaceboStations,
     /// Calibration: the seed of each placebo election's analysis.
     PlaceboAnalysis,
+    /// Reference subset: stratified bootstrap of the reference stations.
+    ReferenceBootstrap,
 }
 
 impl Purpose {
     /// Every purpose, for the distinctness test and the docs.
-    pub const ALL: [Purpose; 13] = [
+    pub const ALL: [Purpose; 14] = [
         Purpose::SimulateStations,
         Purpose::SimulateRegions,
         Purpose::SimulateRegionalStructure,
@@ -69,6 +71,7 @@ impl Purpose {
         Purpose::DigitMean,
         Purpose::PlaceboStations,
         Purpose::PlaceboAnalysis,
+        Purpose::ReferenceBootstrap,
     ];
 
     /// The purpose's code (the value that enters the stream's seed).
@@ -88,6 +91,7 @@ impl Purpose {
             Purpose::DigitMean => 0xD1_6175,
             Purpose::PlaceboStations => 81,
             Purpose::PlaceboAnalysis => 82,
+            Purpose::ReferenceBootstrap => 91,
         }
     }
 

@@ -521,7 +521,7 @@ impl Simulation {
                 "region",
                 st.iter().map(|s| s.region.as_str()),
             )],
-            electorate: col(&|s| s.electorate),
+            electorate: Some(col(&|s| s.electorate)),
             ballots: col(&|s| s.ballots),
             valid: Some(col(&|s| s.valid)),
             invalid: Some(col(&|s| s.invalid)),

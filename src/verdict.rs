@@ -622,7 +622,8 @@ fn level_totals(e: &Election, li: usize) -> LevelTotals {
     for (i, &c) in l.codes.iter().enumerate() {
         let r = c as usize;
         t.stations[r] += 1;
-        t.electorate[r] += e.electorate[i];
+        // Rows exist only beside estimates, which need an electorate.
+        t.electorate[r] += e.electorate.as_ref().map_or(0, |v| v[i]);
         t.ballots[r] += e.ballots[i];
     }
     t
@@ -742,7 +743,7 @@ fn station_rows(e: &Election, per_station: &[Option<f64>]) -> Vec<StationRow> {
         .map(|&i| StationRow {
             station: e.stations[i].clone(),
             region: region.labels[region.codes[i] as usize].clone(),
-            electorate: e.electorate[i],
+            electorate: e.electorate.as_ref().map_or(0, |v| v[i]),
             ballots: e.ballots[i],
             inflated_ballots: per_station[i].unwrap_or(0.0),
         })
@@ -826,7 +827,16 @@ fn summary(
             }
         }
         Evidence::Inconclusive => {
-            s.push_str("The data do not allow a verdict: no method's model fits them adequately.");
+            if national.is_empty() {
+                s.push_str(
+                    "The data do not allow a verdict: no method that estimates inflated \
+                     ballots could run on them (see `skipped`).",
+                );
+            } else {
+                s.push_str(
+                    "The data do not allow a verdict: no method's model fits them adequately.",
+                );
+            }
         }
     }
     s.trim_end().to_string()

@@ -486,7 +486,7 @@ fn agrees_with_benford_py_on_russian_counts() {
         let e = loaded.election().unwrap();
         let column = s["column"].as_str().unwrap();
         let values = if column == "electorate" {
-            e.electorate.clone()
+            e.electorate.clone().expect("an electorate")
         } else {
             e.contestants
                 .iter()

@@ -152,7 +152,7 @@ fn two_percent_rounded_turnouts_are_detected_at_50000_stations() {
         let mut e = sim.to_election().unwrap();
         let mut rounded = 0;
         for i in (0..e.stations.len()).step_by(50) {
-            let n = e.electorate[i];
+            let n = e.electorate.as_ref().unwrap()[i];
             let j = (100.0 * e.ballots[i] as f64 / n as f64).round() as i64;
             // The nearest whole percentage this electorate can show.
             let k = [0i64, 1, -1, 2, -2, 3, -3]

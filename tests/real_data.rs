@@ -141,7 +141,7 @@ fn russia_totals_match_the_readme() {
         let e = l.election().unwrap();
         let s = summarize(e);
         assert_eq!(l.quality.rows_read, r.rows, "{} rows", r.year);
-        assert_eq!(s.electorate, r.electorate, "{} electorate", r.year);
+        assert_eq!(s.electorate, Some(r.electorate), "{} electorate", r.year);
         assert_eq!(
             s.ballots_in_boxes,
             Some(r.boxes),
@@ -189,7 +189,7 @@ fn spain_totals_match_the_readme() {
     assert_eq!(l.quality.rows_excluded_filtered, 52);
     assert_eq!(l.quality.filters[0].rows, 52);
     assert_eq!(s.stations, 59_555);
-    assert_eq!(s.electorate, 34_871_714);
+    assert_eq!(s.electorate, Some(34_871_714));
     assert_eq!(s.ballots, 24_361_807);
     assert_eq!(s.winner, "PSOE");
     // All rows (filter removed): the README's national totals.
@@ -198,7 +198,7 @@ fn spain_totals_match_the_readme() {
     let l = load_with_schema(&path, &all, InvalidRows::Exclude).unwrap();
     let s = summarize(l.election().unwrap());
     assert_eq!(s.stations, 59_607);
-    assert_eq!(s.electorate, 37_002_468);
+    assert_eq!(s.electorate, Some(37_002_468));
     assert_eq!(s.ballots, 24_507_715);
     assert_eq!(votes(&l, "PSOE_000094"), 6_792_199);
     assert_eq!(votes(&l, "PP_000083"), 5_047_040);
@@ -214,7 +214,7 @@ fn venezuela_2024_totals_match_the_readme() {
     assert!(l.input.bom, "the file starts with a UTF-8 BOM");
     let s = summarize(l.election().unwrap());
     assert_eq!(s.stations, 24_532);
-    assert_eq!(s.electorate, 17_745_239);
+    assert_eq!(s.electorate, Some(17_745_239));
     assert_eq!(s.valid, Some(10_659_128));
     assert_eq!(s.invalid, Some(1_139));
     assert_eq!(
@@ -239,7 +239,7 @@ fn st_petersburg_totals_match_the_readme() {
     // 10 of the 11 `empty` stations have no counts at all: invalid, excluded, listed.
     assert_eq!(l.quality.rows_excluded_invalid, 10);
     assert_eq!(s.stations, 2_043);
-    assert_eq!(s.electorate, 3_931_555);
+    assert_eq!(s.electorate, Some(3_931_555));
     assert_eq!(s.valid, Some(1_430_296));
     assert_eq!(s.invalid, Some(36_297));
     assert_eq!(votes(&l, "p5"), 513_120);

@@ -337,12 +337,14 @@ fn fit_group(
         .collect();
     let t: Vec<f64> = usable.iter().map(|&i| e.turnout[i].min(1.0)).collect();
     let (mode, raw_sd) = clean_centre(&t);
+    // Usable stations have a finite turnout, hence an electorate.
+    let el = e.electorate.as_deref().unwrap_or(&[]);
     let binom = if usable.is_empty() {
         0.0
     } else {
         usable
             .iter()
-            .map(|&i| mode * (1.0 - mode) / e.electorate[i] as f64)
+            .map(|&i| mode * (1.0 - mode) / el[i] as f64)
             .sum::<f64>()
             / usable.len() as f64
     };
@@ -468,6 +470,8 @@ impl NullModel {
     /// reports, when loaded).
     pub fn fit(inputs: &Inputs) -> Option<NullModel> {
         let e = inputs.election()?;
+        // The null draws turnout: it needs registered voters.
+        e.electorate.as_ref()?;
         let p = inputs.participation.as_ref();
         let all: Vec<usize> = (0..e.len()).collect();
         let national = fit_group(e, p, &all, "national");
@@ -538,7 +542,6 @@ impl NullModel {
                     i as u64,
                 );
                 let r = &self.regions[codes[i] as usize];
-                let n = e.electorate[i];
                 if !(e.turnout[i].is_finite() && e.share_denominator[i] > 0) {
                     return Draw {
                         ballots: 0,
@@ -549,6 +552,8 @@ impl NullModel {
                             .unwrap_or_default(),
                     };
                 }
+                // A finite turnout means an electorate (checked in `fit`).
+                let n = e.electorate.as_ref().map_or(0, |v| v[i]);
                 let a = truncated(&mut g, r.turnout_mode, r.turnout_sd);
                 let ballots = binomial(&mut g, n, a);
                 let invalid = binomial(&mut g, ballots, r.invalid_rate);
@@ -681,6 +686,10 @@ impl NullModel {
             participation,
             bulletins: Vec::new(),
             logs: None,
+            // Independent counts describe the real election, not a placebo;
+            // the reference subset is a set of stations, which placebos keep.
+            independent: None,
+            reference: inputs.reference.clone(),
         }
     }
 }

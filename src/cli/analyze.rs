@@ -66,6 +66,8 @@ pub struct Args {
     pub no_hourly: bool,
     #[command(flatten)]
     pub hourly: super::hourly::HourlyArgs,
+    #[command(flatten)]
+    pub companions: super::CompanionArgs,
     /// Calibrate on R placebo elections drawn from a clean model fitted to
     /// FILE (adds `calibration` to report.json; the verdict then counts an
     /// estimate only above its placebo band).
@@ -82,6 +84,8 @@ pub fn run(a: Args) -> escrutinio::Result<i32> {
         integer_percent: (!a.no_integer_percent).then(|| f.integer_percent()),
         turnout_distribution: (!a.no_turnout_distribution).then(|| f.turnout_distribution()),
         hourly: (!a.no_hourly).then(|| a.hourly.options()),
+        reference_subset: Some(a.companions.reference_options()),
+        independent_counts: Some(Default::default()),
     };
     let opts = AnalyzeOptions {
         files: InputFiles {
@@ -89,6 +93,8 @@ pub fn run(a: Args) -> escrutinio::Result<i32> {
             schema: a.schema,
             invalid_rows: a.invalid_rows.into(),
             participation: a.hourly.files(a.no_hourly),
+            independent: a.companions.independent,
+            reference: a.companions.reference,
         },
         out_dir: a.out,
         seed: a.seed,

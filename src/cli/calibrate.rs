@@ -44,6 +44,8 @@ pub struct Args {
     pub no_hourly: bool,
     #[command(flatten)]
     pub hourly: super::hourly::HourlyArgs,
+    #[command(flatten)]
+    pub companions: super::CompanionArgs,
 }
 
 #[derive(serde::Serialize)]
@@ -73,6 +75,8 @@ pub fn run(a: Args) -> escrutinio::Result<i32> {
         schema: a.schema,
         invalid_rows: a.invalid_rows.into(),
         participation: a.hourly.files(a.no_hourly),
+        independent: a.companions.independent,
+        reference: a.companions.reference,
     })?;
     let mut report = build_report(&inputs, &plan, a.seed)?;
     calibrate_report(&inputs, &plan, &mut report, &options)?;

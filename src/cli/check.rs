@@ -132,6 +132,7 @@ pub fn run(a: Args) -> escrutinio::Result<i32> {
                     closes: a.closes.clone(),
                     off: false,
                 },
+                ..InputFiles::default()
             })
             .map_err(unusable)?,
         )

@@ -145,6 +145,7 @@ pub fn run(a: Args) -> escrutinio::Result<i32> {
         schema: a.schema,
         invalid_rows: a.invalid_rows.into(),
         participation: a.hourly.files(false),
+        ..InputFiles::default()
     };
     let (inputs, found) = run_one::<Hourly>(&files, a.hourly.options(), a.seed)?;
     if files.stations.is_some() {

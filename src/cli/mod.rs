@@ -60,6 +60,32 @@ fn emit_json(v: &impl serde::Serialize) {
     ));
 }
 
+/// Companion files: independent counts and a reference subset.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CompanionArgs {
+    /// Independent counts per station (photographed ballots, observers'
+    /// protocol copies); the schema's [independent] table names the columns.
+    #[arg(long, value_name = "FILE")]
+    pub independent: Option<std::path::PathBuf>,
+    /// A reference subset of stations (e.g. scanner-counted), matched to
+    /// the station file on the columns they share (or the schema's
+    /// reference.key); extrapolated within the schema's reference.level.
+    #[arg(long, value_name = "FILE")]
+    pub reference: Option<std::path::PathBuf>,
+    /// Bootstrap replicates of the reference-subset extrapolation.
+    #[arg(long, default_value_t = 1000)]
+    pub reference_bootstrap: usize,
+}
+
+impl CompanionArgs {
+    pub fn reference_options(&self) -> escrutinio::methods::reference_subset::ReferenceOptions {
+        escrutinio::methods::reference_subset::ReferenceOptions {
+            bootstrap: self.reference_bootstrap,
+            ..Default::default()
+        }
+    }
+}
+
 /// What to do with invalid rows (`--invalid-rows`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum InvalidRowsArg {

@@ -208,7 +208,8 @@ fn row_problem(
 /// Station-level counts read from one row.
 #[derive(Clone, PartialEq)]
 struct RowCounts {
-    electorate: u64,
+    /// `None` when the data have no electorate column.
+    electorate: Option<u64>,
     ballots: u64,
     boxes: Option<u64>,
     valid: Option<u64>,
@@ -261,7 +262,7 @@ struct RowReader<'a> {
     levels: Vec<Vec<Option<&'a str>>>,
     filters: Vec<Vec<Option<&'a str>>>,
     times: Vec<Option<Vec<Option<&'a str>>>>,
-    electorate: RoleCells<'a>,
+    electorate: Option<RoleCells<'a>>,
     ballots: RoleCells<'a>,
     boxes: Option<RoleCells<'a>>,
     valid: Option<RoleCells<'a>>,
@@ -275,7 +276,7 @@ impl<'a> RowReader<'a> {
         let mut roles = RoleCells::parse_all(
             table,
             &[
-                Some(&res.electorate),
+                res.electorate.as_ref(),
                 Some(&res.ballots),
                 res.ballots_in_boxes.as_ref(),
                 res.valid.as_ref(),
@@ -296,7 +297,7 @@ impl<'a> RowReader<'a> {
                 .iter()
                 .map(|c| c.as_ref().map(|c| c.iter().collect()))
                 .collect(),
-            electorate: next().expect("required role"),
+            electorate: next(),
             ballots: next().expect("required role"),
             boxes: next(),
             valid: next(),
@@ -367,9 +368,8 @@ impl<'a> RowReader<'a> {
 
     fn counts(&self, r: usize, log: &mut ProblemLog) -> Option<RowCounts> {
         let t = self.table;
-        let electorate = self.electorate.value(t, r, log);
         let ballots = self.ballots.value(t, r, log);
-        let mut ok = electorate.is_some() && ballots.is_some();
+        let mut ok = ballots.is_some();
         let mut opt = |c: &Option<RoleCells>| match c {
             None => None,
             Some(c) => {
@@ -378,12 +378,13 @@ impl<'a> RowReader<'a> {
                 v
             }
         };
+        let electorate = opt(&self.electorate);
         let boxes = opt(&self.boxes);
         let valid = opt(&self.valid);
         let invalid = opt(&self.invalid);
         let machines = opt(&self.machines);
         ok.then(|| RowCounts {
-            electorate: electorate.unwrap_or(0),
+            electorate,
             ballots: ballots.unwrap_or(0),
             boxes,
             valid,
@@ -446,26 +447,28 @@ impl<'a> RowReader<'a> {
             bits |= kind.flag_bit().unwrap_or(0);
             log.push(row_problem(self.table, kind, r, column, value, message));
         };
-        if c.electorate == 0 {
-            flag(
-                ProblemKind::ZeroElectorate,
-                joined(&res.electorate),
-                "0".into(),
-                "electorate is 0: turnout undefined".into(),
-                log,
-            );
-        }
-        if c.ballots > c.electorate {
-            flag(
-                ProblemKind::BallotsAboveElectorate,
-                joined(&res.ballots),
-                c.ballots.to_string(),
-                format!(
-                    "{} ballots issued for an electorate of {}",
-                    c.ballots, c.electorate
-                ),
-                log,
-            );
+        if let (Some(electorate), Some(er)) = (c.electorate, &res.electorate) {
+            if electorate == 0 {
+                flag(
+                    ProblemKind::ZeroElectorate,
+                    joined(er),
+                    "0".into(),
+                    "electorate is 0: turnout undefined".into(),
+                    log,
+                );
+            }
+            if c.ballots > electorate {
+                flag(
+                    ProblemKind::BallotsAboveElectorate,
+                    joined(&res.ballots),
+                    c.ballots.to_string(),
+                    format!(
+                        "{} ballots issued for an electorate of {electorate}",
+                        c.ballots
+                    ),
+                    log,
+                );
+            }
         }
         if let (Some(v), Some(vr)) = (c.valid, &res.valid) {
             if v > c.ballots {
@@ -545,6 +548,7 @@ impl<'a> Builder<'a> {
         Builder {
             parts: ElectionParts {
                 name,
+                electorate: has(&res.electorate),
                 ballots_in_boxes: has(&res.ballots_in_boxes),
                 valid: has(&res.valid),
                 invalid: has(&res.invalid),
@@ -586,7 +590,9 @@ impl<'a> Builder<'a> {
         }
         p.stations.push(key);
         p.source_rows.push(row + 1);
-        p.electorate.push(c.electorate);
+        if let (Some(d), Some(v)) = (p.electorate.as_mut(), c.electorate) {
+            d.push(v);
+        }
         p.ballots.push(c.ballots);
         for (dst, v) in [
             (&mut p.ballots_in_boxes, c.boxes),
@@ -826,8 +832,8 @@ fn build_long(
                     table,
                     ProblemKind::InconsistentStation,
                     r,
-                    res.electorate.columns.join("+"),
-                    c.electorate.to_string(),
+                    res.ballots.columns.join("+"),
+                    c.ballots.to_string(),
                     format!(
                         "station {key:?}: counts differ from its first row (row {})",
                         acc.first_row + 1

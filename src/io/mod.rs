@@ -5,6 +5,7 @@ pub mod cell;
 pub mod clock;
 pub mod encoding;
 pub mod hourly;
+pub mod join;
 pub mod load;
 pub mod logs;
 pub mod schema;

@@ -63,6 +63,10 @@ pub struct Schema {
     /// Where participation reports are found and when polls open and close
     /// (`[hourly]`; see [`HourlySpec`]).
     pub hourly: Option<HourlySpec>,
+    /// Independent counts per station and contestant (`[independent]`).
+    pub independent: Option<IndependentSpec>,
+    /// A reference subset of stations (`[reference]`).
+    pub reference: Option<ReferenceSpec>,
     /// Where this schema was read from (not part of the file).
     #[serde(skip)]
     pub path: Option<PathBuf>,
@@ -97,7 +101,7 @@ pub enum OneOrMany {
 }
 
 impl OneOrMany {
-    fn to_vec(&self) -> Vec<String> {
+    pub fn to_vec(&self) -> Vec<String> {
         match self {
             OneOrMany::One(s) => vec![s.clone()],
             OneOrMany::Many(v) => v.clone(),
@@ -218,6 +222,46 @@ pub struct HourlySpec {
     pub logs: Option<super::logs::LogColumns>,
 }
 
+/// Independent counts (`[independent]`): photographed ballots, observers'
+/// protocol copies, a parallel tabulation.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndependentSpec {
+    /// What the figures are ("photographed ballots (Voice platform)").
+    pub source: Option<String>,
+    /// `"lower_bound"` (each figure can only be below the truth) or
+    /// `"count"` (an alternative count of the same quantity; default).
+    #[serde(default)]
+    pub kind: super::join::IndependentKind,
+    /// Contestant column -> column of its independent figure (in the
+    /// station file, or in the `--independent` file).
+    #[serde(default)]
+    pub columns: BTreeMap<String, String>,
+    /// Columns matching an `--independent` file's rows to stations
+    /// (default: the columns it shares with the station file).
+    pub key: Option<OneOrMany>,
+    /// Stations in the population the extrapolation speaks for (default:
+    /// the analysed stations).
+    pub population: Option<u64>,
+}
+
+/// A reference subset of stations (`[reference]`): scanner-counted
+/// stations, stations with observers.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReferenceSpec {
+    /// What the subset is ("scanner-counted (KOIB) stations").
+    pub label: Option<String>,
+    /// A marker column of the station file (instead of `--reference FILE`).
+    pub column: Option<String>,
+    /// Columns matching a `--reference` file's rows to stations (default:
+    /// every column it shares with the station file).
+    pub key: Option<OneOrMany>,
+    /// The level within which the subset's rates are extrapolated (default:
+    /// the finest level).
+    pub level: Option<String>,
+}
+
 /// Rows whose `column` holds one of `equals` are excluded, with `reason`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -249,7 +293,10 @@ pub struct Resolved {
     pub region_column: Option<String>,
     #[serde(skip)]
     pub levels: Vec<(String, usize)>,
-    pub electorate: ResolvedRole,
+    /// Registered voters; `None` when a schema file maps no such column
+    /// (tally sheets without registered voters: turnout is undefined and
+    /// the families that need it are skipped).
+    pub electorate: Option<ResolvedRole>,
     pub ballots: ResolvedRole,
     pub ballots_in_boxes: Option<ResolvedRole>,
     pub valid: Option<ResolvedRole>,
@@ -370,12 +417,24 @@ impl Schema {
                 None => match table.index_of(role) {
                     Some(i) => vec![i],
                     None if required => {
+                        let how = if standard {
+                            "name it in a schema file (`--schema`, see docs/schema.md and the \
+                             examples in data/schemas/)"
+                        } else {
+                            "name it in the schema's [columns] table"
+                        };
+                        let without = if role == "electorate" {
+                            "; a file without registered voters loads through a schema file \
+                             that leaves `electorate` out (turnout families are then skipped)"
+                        } else {
+                            ""
+                        };
                         return Err(self.err(format!(
                             "no column for role `{role}`: {} has no column named {role:?}{}; \
-                             name it in a schema file (`[columns] {role} = \"...\"`)",
+                             {how} (`[columns] {role} = \"...\"`){without}",
                             table.path.display(),
                             closest(header, role)
-                        )))
+                        )));
                     }
                     None => return Ok(None),
                 },
@@ -387,7 +446,9 @@ impl Schema {
             }))
         };
         let c = &self.columns;
-        let electorate = role("electorate", &c.electorate, true)?.expect("required");
+        // Without a schema file the electorate is required (a file without
+        // it needs a schema that says so by leaving the role out).
+        let electorate = role("electorate", &c.electorate, standard)?;
         let ballots = role("ballots", &c.ballots, true)?.expect("required");
         let ballots_in_boxes = role("ballots_in_boxes", &c.ballots_in_boxes, false)?;
         let valid = role("valid", &c.valid, false)?;
@@ -434,7 +495,7 @@ impl Schema {
             used[i] = true;
         }
         for r in [
-            Some(&electorate),
+            electorate.as_ref(),
             Some(&ballots),
             ballots_in_boxes.as_ref(),
             valid.as_ref(),
@@ -450,6 +511,17 @@ impl Schema {
         }
         for (i, _) in &filters {
             used[*i] = true;
+        }
+        // Independent counts and a reference marker are not contestants.
+        let companions = self
+            .independent
+            .iter()
+            .flat_map(|i| i.columns.values())
+            .chain(self.reference.iter().filter_map(|r| r.column.as_ref()));
+        for name in companions {
+            if let Some(i) = table.index_of(name) {
+                used[i] = true;
+            }
         }
         for i in opens.iter().chain(closes.iter()) {
             used[*i] = true;

@@ -221,9 +221,10 @@ impl Row {
     /// no more votes than are valid).
     fn of(e: &Election, i: usize) -> Option<Row> {
         let (t, valid, w) = (e.turnout[i], e.share_denominator[i], e.winner_votes()[i]);
+        let electorate = e.electorate.as_deref()?;
         (t.is_finite() && valid > 0 && w <= valid).then(|| Row {
             turnout: t,
-            electorate: e.electorate[i] as f64,
+            electorate: electorate[i] as f64,
             ballots: e.ballots[i] as f64,
             winner: w as f64,
             others: (valid - w) as f64,
@@ -703,6 +704,7 @@ impl Family for ExcessVotes {
         ctx: &Context,
     ) -> Result<ExcessFinding, Skip> {
         let e = inputs.station_table()?;
+        e.electorate()?;
         analyse(e, options, ctx).map_err(Skip::from)
     }
 

@@ -148,6 +148,7 @@ impl Family for Fingerprint {
         ctx: &Context,
     ) -> Result<FingerprintFinding, Skip> {
         let e = inputs.station_table()?;
+        e.electorate()?;
         Ok(analyse(e, options, ctx))
     }
 

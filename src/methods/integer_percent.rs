@@ -106,6 +106,7 @@ impl Family for IntegerPercent {
         ctx: &Context,
     ) -> Result<IntegerPercentFinding, Skip> {
         let e = inputs.station_table()?;
+        e.electorate()?;
         Ok(analyse(e, options, ctx))
     }
 
@@ -303,7 +304,7 @@ impl Unit {
     fn of(e: &Election, i: usize, opts: &IntegerPercentOptions) -> Option<Unit> {
         // Valid + invalid (the share denominator is the valid count).
         let u = Unit {
-            electorate: e.electorate[i],
+            electorate: e.electorate.as_deref()?[i],
             issued: e.ballots[i],
             denom: e.share_denominator[i] + e.invalid.as_ref().map_or(0, |v| v[i]),
             leader: e.contestants[e.winner].votes[i],

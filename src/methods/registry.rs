@@ -193,4 +193,6 @@ families! {
     integer_percent: crate::methods::integer_percent::IntegerPercent,
     turnout_distribution: crate::methods::turnout_distribution::TurnoutDistribution,
     hourly: crate::methods::hourly::Hourly,
+    reference_subset: crate::methods::reference_subset::ReferenceSubsetFamily,
+    independent_counts: crate::methods::independent_counts::IndependentCountsFamily,
 }

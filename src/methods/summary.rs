@@ -26,7 +26,8 @@ pub struct ContestantTotal {
 pub struct RegionSummary {
     pub region: String,
     pub stations: usize,
-    pub electorate: u64,
+    /// `null` when the data have no registered voters (turnout then `null`).
+    pub electorate: Option<u64>,
     pub ballots: u64,
     pub turnout: f64,
     pub winner_votes: u64,
@@ -77,7 +78,8 @@ pub struct Summary {
     pub name: String,
     pub stations: usize,
     pub regions: usize,
-    pub electorate: u64,
+    /// `null` when the data have no registered voters (turnout then `null`).
+    pub electorate: Option<u64>,
     /// Ballots issued (the turnout numerator).
     pub ballots: u64,
     pub ballots_in_boxes: Option<u64>,
@@ -95,7 +97,7 @@ pub struct Summary {
 
 /// Summarises an election. Deterministic and exact: counts are integer sums.
 pub fn summarize(e: &Election) -> Summary {
-    let electorate: u64 = e.electorate.iter().sum();
+    let electorate: Option<u64> = e.electorate.as_ref().map(|v| v.iter().sum());
     let ballots: u64 = e.ballots.iter().sum();
     let denominator: u64 = e.share_denominator.iter().sum();
     let mut contestants: Vec<ContestantTotal> = e
@@ -123,7 +125,7 @@ pub fn summarize(e: &Election) -> Summary {
         ballots_in_boxes: e.ballots_in_boxes.as_ref().map(|v| v.iter().sum()),
         valid: e.valid.as_ref().map(|v| v.iter().sum()),
         invalid: e.invalid.as_ref().map(|v| v.iter().sum()),
-        turnout: ratio(ballots, electorate),
+        turnout: electorate.map_or(f64::NAN, |el| ratio(ballots, el)),
         winner: e.contestants[e.winner].name.clone(),
         winner_rule: e.winner_rule,
         contestants,
@@ -140,11 +142,12 @@ fn by_region(e: &Election) -> Vec<RegionSummary> {
     for i in 0..e.len() {
         let a = &mut acc[level.codes[i] as usize];
         a.0 += 1;
-        a.1 += e.electorate[i];
+        let el = e.electorate.as_ref().map(|v| v[i]);
+        a.1 += el.unwrap_or(0);
         a.2 += e.ballots[i];
         a.3 += w[i];
         a.4 += e.share_denominator[i];
-        a.5 += usize::from(e.electorate[i] > 0 && e.ballots[i] >= e.electorate[i]);
+        a.5 += usize::from(el.is_some_and(|el| el > 0 && e.ballots[i] >= el));
     }
     level
         .labels
@@ -153,9 +156,13 @@ fn by_region(e: &Election) -> Vec<RegionSummary> {
         .map(|(name, a)| RegionSummary {
             region: name.clone(),
             stations: a.0,
-            electorate: a.1,
+            electorate: e.electorate.as_ref().map(|_| a.1),
             ballots: a.2,
-            turnout: ratio(a.2, a.1),
+            turnout: if e.electorate.is_some() {
+                ratio(a.2, a.1)
+            } else {
+                f64::NAN
+            },
             winner_votes: a.3,
             winner_share: ratio(a.3, a.4),
             stations_turnout_100: a.5,
@@ -191,8 +198,9 @@ fn turnout_distribution(e: &Election) -> TurnoutDistribution {
     let mut stations = vec![0u64; TURNOUT_BINS + 1];
     let mut ballots = vec![0u64; TURNOUT_BINS + 1];
     let (mut at, mut above) = (0, 0);
-    for i in 0..e.len() {
-        let (b, el) = (e.ballots[i], e.electorate[i]);
+    let electorate = e.electorate.as_deref().unwrap_or(&[]);
+    for (i, &el) in electorate.iter().enumerate() {
+        let b = e.ballots[i];
         if el == 0 {
             continue;
         }
@@ -228,7 +236,7 @@ mod tests {
             stations: vec!["a".into(), "b".into(), "c".into()],
             source_rows: vec![1, 2, 3],
             levels: vec![Level::from_labels("region", ["N", "S", "N"])],
-            electorate: vec![100, 200, 0],
+            electorate: Some(vec![100, 200, 0]),
             ballots: vec![29, 200, 5],
             valid: Some(vec![29, 190, 5]),
             contestants: vec![
@@ -252,7 +260,7 @@ mod tests {
     #[test]
     fn hand_computed_totals() {
         let s = summarize(&tiny());
-        assert_eq!((s.stations, s.electorate, s.ballots), (3, 300, 234));
+        assert_eq!((s.stations, s.electorate, s.ballots), (3, Some(300), 234));
         assert_eq!(s.turnout, 234.0 / 300.0);
         assert_eq!(s.winner, "X");
         assert_eq!(s.contestants[0].votes, 125);

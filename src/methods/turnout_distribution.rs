@@ -81,6 +81,7 @@ impl Family for TurnoutDistribution {
         ctx: &Context,
     ) -> Result<TurnoutDistributionFinding, Skip> {
         let e = inputs.station_table()?;
+        e.electorate()?;
         analyse(e, options, ctx).map_err(Skip::from)
     }
 
@@ -282,7 +283,7 @@ fn slopes(e: &Election, idx: &[usize], z: f64) -> Vec<Slope> {
         .filter_map(|con| {
             let y: Vec<f64> = idx
                 .iter()
-                .map(|&i| con.votes[i] as f64 / e.electorate[i] as f64)
+                .map(|&i| con.votes[i] as f64 / e.electorate.as_ref().map_or(0, |v| v[i]) as f64)
                 .collect();
             let (b, a, se) = ols_hc1(&t, &y)?;
             let (lo, hi) = (b - z * se, b + z * se);

@@ -576,7 +576,11 @@ pub fn render(r: &Report, figures: &Figures) -> String {
     };
     row("stations", int(s.stations as u64));
     row("regions", int(s.regions as u64));
-    row("electorate", int(s.electorate));
+    row(
+        "electorate",
+        s.electorate
+            .map_or_else(|| "not in the data".to_string(), int),
+    );
     row("ballots issued", int(s.ballots));
     if let Some(b) = s.ballots_in_boxes {
         row("ballots in boxes", int(b));
@@ -693,7 +697,7 @@ pub fn render(r: &Report, figures: &Figures) -> String {
             "<tr><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape(&g.region),
             int(g.stations as u64),
-            int(g.electorate),
+            g.electorate.map_or_else(|| "–".to_string(), int),
             int(g.ballots),
             pct(g.turnout),
             pct(g.winner_share),

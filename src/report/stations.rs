@@ -41,7 +41,11 @@ pub fn station_frame(e: &Election, columns: &[StationColumn]) -> PolarsResult<Da
             .collect();
         cols.push(Column::new(level.name.as_str().into(), labels));
     }
-    cols.push(Column::new("electorate".into(), e.electorate.clone()));
+    // Always present (the contract): null when the data have no electorate.
+    cols.push(match &e.electorate {
+        Some(v) => Column::new("electorate".into(), v.clone()),
+        None => Column::new("electorate".into(), vec![None::<u64>; e.len()]),
+    });
     cols.push(Column::new("ballots".into(), e.ballots.clone()));
     for (name, v) in [
         ("ballots_in_boxes", &e.ballots_in_boxes),
@@ -121,7 +125,7 @@ pub fn curves_frame(
             tm.push(t);
             cv.push(c);
             let share = |d: u64| (d > 0).then(|| c as f64 / d as f64);
-            se.push(share(e.electorate[i]));
+            se.push(e.electorate.as_ref().and_then(|v| share(v[i])));
             sf.push(share(e.ballots[i]));
         }
     }

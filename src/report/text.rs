@@ -67,10 +67,13 @@ pub fn report(r: &Report) -> String {
         .map_or(f64::NAN, |c| c.share);
     let _ = writeln!(
         out,
-        "{}: {} stations, turnout {:.2} %, winner {} ({:.2} %)",
+        "{}: {} stations, turnout {}, winner {} ({:.2} %)",
         s.name,
         s.stations,
-        100.0 * s.turnout,
+        match s.electorate {
+            Some(_) => format!("{:.2} %", 100.0 * s.turnout),
+            None => "unknown (no registered voters in the data)".to_string(),
+        },
         s.winner,
         100.0 * winner_share
     );

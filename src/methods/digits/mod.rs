@@ -399,7 +399,7 @@ fn columns(e: &Election) -> Vec<Column<'_>> {
         })
         .collect();
     let others: [(&str, ColumnRole, Option<&Vec<u64>>); 4] = [
-        ("electorate", ColumnRole::Electorate, Some(&e.electorate)),
+        ("electorate", ColumnRole::Electorate, e.electorate.as_ref()),
         ("ballots", ColumnRole::Ballots, Some(&e.ballots)),
         ("valid", ColumnRole::Valid, e.valid.as_ref()),
         ("invalid", ColumnRole::Invalid, e.invalid.as_ref()),

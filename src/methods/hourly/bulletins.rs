@@ -293,7 +293,7 @@ pub fn reconcile(
             };
             let counted_electorate: u64 = in_scope
                 .iter()
-                .fold(0u64, |a, &i| a.saturating_add(e.electorate[i]));
+                .fold(0u64, |a, &i| a.saturating_add(e.electorate.as_ref().map_or(0, |v| v[i])));
             // Station-level figure at the bulletin's time.
             // `Some(None)`: the final count; `Some(Some(t))`: report time t.
             let slot = match (b.second, p) {

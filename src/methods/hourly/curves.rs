@@ -97,7 +97,7 @@ fn point(
         if let Some(c) = at(i) {
             n += 1;
             v = v.saturating_add(c);
-            el = el.saturating_add(e.electorate[i]);
+            el = el.saturating_add(e.electorate.as_ref().map_or(0, |v| v[i]));
             fin = fin.saturating_add(e.ballots[i]);
         }
     }

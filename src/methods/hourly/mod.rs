@@ -156,6 +156,10 @@ impl Family for Hourly {
         let hours = inputs
             .hours
             .ok_or_else(|| Skip::new("no participation reports, bulletins or machine logs"))?;
+        if let Some(e) = inputs.election() {
+            // Curves, throughput and bulletins compare with registered voters.
+            e.electorate()?;
+        }
         let mut finding = analyze_hourly(
             inputs.election(),
             inputs.participation.as_ref(),
@@ -337,7 +341,7 @@ fn anomalous(
     AnomalousStation {
         station: e.stations[i].clone(),
         region: e.levels[0].labels[e.levels[0].codes[i] as usize].clone(),
-        electorate: e.electorate[i],
+        electorate: e.electorate.as_ref().map_or(0, |v| v[i]),
         final_count: e.ballots[i],
         reports: (0..p.times.len()).map(|t| p.reports[t][i]).collect(),
         late_share: ls.and_then(|s| s.late_share),

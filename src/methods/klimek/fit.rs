@@ -37,7 +37,8 @@ impl FitData {
             if (0.0..=1.0).contains(&t) && (0.0..=1.0).contains(&v) {
                 d.turnout.push(t);
                 d.share.push(v);
-                d.electorate.push(e.electorate[i]);
+                // A turnout in [0, 1] means an electorate.
+                d.electorate.push(e.electorate.as_ref().map_or(0, |v| v[i]));
             } else {
                 d.excluded += 1;
             }
