@@ -11,6 +11,7 @@ mod common;
 mod calibration;
 mod claim;
 mod digits;
+mod fieldwork;
 mod fingerprint;
 mod hourly;
 mod integer_percent;

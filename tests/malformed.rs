@@ -894,3 +894,101 @@ fn opening_and_closing_times() {
         &["no problems found"],
     );
 }
+
+// ---- companion files (issue 18): clear errors, no panic ----
+
+fn analyze_with(dir: &Path, args: &[&str]) -> Outcome {
+    let file = write(dir, "stations.csv", csv_with(0, "").as_bytes());
+    let out = dir.join("out");
+    let mut all = vec![
+        "analyze",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--no-plots",
+    ];
+    all.extend_from_slice(args);
+    run(&all)
+}
+
+#[test]
+fn reference_file_with_a_duplicate_station() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = write(dir.path(), "ref.csv", b"station\ns1\ns3\ns1\n");
+    let o = analyze_with(dir.path(), &["--reference", r.to_str().unwrap()]);
+    assert_eq!(o.code, 2, "{}", o.text);
+    for e in [
+        "ref.csv",
+        "row 3 (line 4)",
+        "listed twice",
+        "row 1 (line 2)",
+    ] {
+        assert!(o.text.contains(e), "{e:?} in\n{}", o.text);
+    }
+}
+
+#[test]
+fn reference_file_with_an_unknown_station() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = write(dir.path(), "ref.csv", b"station\ns1\ns9\n");
+    let o = analyze_with(dir.path(), &["--reference", r.to_str().unwrap()]);
+    assert_eq!(o.code, 2, "{}", o.text);
+    for e in ["ref.csv", "row 2 (line 3)", "station=\"s9\"", "no station"] {
+        assert!(o.text.contains(e), "{e:?} in\n{}", o.text);
+    }
+    let bad = write(dir.path(), "nokey.csv", b"code\ns1\n");
+    let o = analyze_with(dir.path(), &["--reference", bad.to_str().unwrap()]);
+    assert_eq!(o.code, 2, "{}", o.text);
+    assert!(
+        o.text.contains("no column to match stations on"),
+        "{}",
+        o.text
+    );
+}
+
+#[test]
+fn independent_counts_for_an_unknown_station_or_not_a_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = write(
+        dir.path(),
+        "schema.toml",
+        b"[independent]\nkind = \"lower_bound\"\n[independent.columns]\nA = \"A_photos\"\n",
+    );
+    let s = schema.to_str().unwrap();
+    let unknown = write(dir.path(), "photos.csv", b"station,A_photos\ns1,10\ns7,3\n");
+    let o = analyze_with(
+        dir.path(),
+        &["--schema", s, "--independent", unknown.to_str().unwrap()],
+    );
+    assert_eq!(o.code, 2, "{}", o.text);
+    for e in ["photos.csv", "row 2 (line 3)", "station=\"s7\""] {
+        assert!(o.text.contains(e), "{e:?} in\n{}", o.text);
+    }
+    let negative = write(dir.path(), "neg.csv", b"station,A_photos\ns1,10\ns2,-3\n");
+    let o = analyze_with(
+        dir.path(),
+        &["--schema", s, "--independent", negative.to_str().unwrap()],
+    );
+    assert_eq!(o.code, 2, "{}", o.text);
+    for e in ["neg.csv", "row 2 (line 3)", "A_photos", "-3"] {
+        assert!(o.text.contains(e), "{e:?} in\n{}", o.text);
+    }
+    // A contestant the station file does not have.
+    let schema = write(
+        dir.path(),
+        "schema2.toml",
+        b"[independent]\n[independent.columns]\nZ = \"A_photos\"\n",
+    );
+    let good = write(dir.path(), "ok.csv", b"station,A_photos\ns1,10\n");
+    let o = analyze_with(
+        dir.path(),
+        &[
+            "--schema",
+            schema.to_str().unwrap(),
+            "--independent",
+            good.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.code, 2, "{}", o.text);
+    assert!(o.text.contains("\"Z\" is not a contestant"), "{}", o.text);
+}

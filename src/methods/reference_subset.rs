@@ -14,9 +14,12 @@
 //! Techniques*, §6.2, with the electorate as auxiliary variable).
 //!
 //! # Interval
-//! Percentile interval of a stratified bootstrap: within every unit its
-//! reference stations are resampled with replacement (Davison & Hinkley
-//! 1997, §3.7, stratified resampling), and the excess recomputed. It
+//! Percentile interval of a stratified bootstrap: within every unit n − 1
+//! of its n reference stations are drawn with replacement (Davison &
+//! Hinkley 1997, §3.7, stratified resampling; n − 1 draws remove the
+//! (n − 1)/n shrinkage of the bootstrap variance in small strata:
+//! McCarthy & Snowden 1985, Rao & Wu 1988, *JASA* 83: 231–241), and the
+//! excess recomputed. It
 //! describes the sampling variability of the reference stations only; a
 //! unit with one reference station adds none (reported in
 //! `units_with_one_reference_station`).
@@ -270,7 +273,10 @@ pub fn extrapolate(
                     .iter()
                     .map(|(refs, el_all)| {
                         let (mut l, mut el) = (0u64, 0u64);
-                        for _ in 0..refs.len() {
+                        // n − 1 draws from n (McCarthy & Snowden 1985; Rao &
+                        // Wu 1988 with m = n − 1): the bootstrap variance of a
+                        // stratum mean is then unbiased, not (n − 1)/n of it.
+                        for _ in 0..refs.len().saturating_sub(1).max(1) {
                             let i = refs[rand::Rng::random_range(&mut g, 0..refs.len())];
                             l += leader[i];
                             el += electorate[i];
