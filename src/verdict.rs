@@ -110,6 +110,11 @@ pub struct NationalEstimate {
 #[derive(Debug, Clone, Serialize)]
 pub struct LowerBound {
     pub source: &'static str,
+    /// `inflated_ballots` (participation: throughput, announced figures) or
+    /// `votes_missing` (a contestant's votes missing from the official
+    /// count: independent counts; since 2.5.0). Only the first makes the
+    /// verdict `inflation`.
+    pub quantity: &'static str,
     pub ballots: u64,
     pub description: String,
 }
@@ -405,6 +410,7 @@ pub fn compose(e: &Election, f: &Findings) -> Verdict {
             if t.whole_day_lower_bound > 0 {
                 lower_bounds.push(LowerBound {
                     source: "hourly.throughput",
+                    quantity: INFLATED,
                     ballots: t.whole_day_lower_bound,
                     description: format!(
                         "{} ballots more than the stations' issuing points could process over the whole day",
@@ -426,11 +432,57 @@ pub fn compose(e: &Election, f: &Findings) -> Verdict {
         if over > 0 {
             lower_bounds.push(LowerBound {
                 source: "hourly.reconciliation",
+                quantity: INFLATED,
                 ballots: over as u64,
                 description: format!(
                     "announced voters exceed the counted ones by {over} beyond what missing stations can explain"
                 ),
             });
+        }
+    }
+    if let Some(r) = &f.reference_subset {
+        let reason = if r.reference_stations < 30 {
+            Some(format!("only {} reference stations", r.reference_stations))
+        } else if 2 * r.units_with_one_reference_station > r.units_covered {
+            Some(format!(
+                "{} of {} units have a single reference station: their rates carry no sampling variability",
+                r.units_with_one_reference_station, r.units_covered
+            ))
+        } else {
+            None
+        };
+        let adequate = reason.is_none();
+        national.push(NationalEstimate {
+            family: "reference_subset",
+            quantity: "leader votes above the reference stations' votes per registered voter, in the units they cover",
+            estimate: r.excess,
+            ci_low: r.ci_low,
+            ci_high: r.ci_high,
+            ci_level: r.options.ci_level,
+            share_of_ballots: share(r.excess, ballots),
+            adequate,
+            reason,
+            // Material against the ballots of the units it covers.
+            evidence: adequate
+                && r.ci_low
+                    .is_some_and(|l| l > MATERIALITY * r.ballots_covered as f64),
+            placebo_low: None,
+            placebo_high: None,
+        });
+    }
+    if let Some(x) = &f.independent_counts {
+        if x.certain {
+            for c in x.contestants.iter().filter(|c| c.shortfall > 0) {
+                lower_bounds.push(LowerBound {
+                    source: "independent_counts",
+                    quantity: VOTES_MISSING,
+                    ballots: c.shortfall,
+                    description: format!(
+                        "{} of {}'s votes are missing from the official count ({} above the official figure at {} of {} stations)",
+                        c.shortfall, c.contestant, x.source, c.stations_official_below, c.stations_compared
+                    ),
+                });
+            }
         }
     }
     let within_adequate = national
@@ -483,8 +535,8 @@ impl Verdict {
         let threshold = MATERIALITY * self.ballots as f64;
         let adequate: Vec<&NationalEstimate> =
             self.national.iter().filter(|n| n.adequate).collect();
-        self.evidence = if self.national.iter().any(|n| n.evidence) || !self.lower_bounds.is_empty()
-        {
+        let inflated_bound = self.lower_bounds.iter().any(|b| b.quantity == INFLATED);
+        self.evidence = if self.national.iter().any(|n| n.evidence) || inflated_bound {
             Evidence::Inflation
         } else if !adequate.is_empty() {
             Evidence::NoEvidence
@@ -506,6 +558,11 @@ impl Verdict {
         }
     }
 }
+
+/// A lower bound on inflated ballots.
+pub const INFLATED: &str = "inflated_ballots";
+/// A lower bound on a contestant's votes missing from the official count.
+pub const VOTES_MISSING: &str = "votes_missing";
 
 /// With this many regions, the national-only models (the Klimek fit, the
 /// national excess-vote line) are set aside.
@@ -796,7 +853,7 @@ fn summary(
                     millions(n.ci_high.unwrap_or(f64::NAN)),
                 ));
             }
-            for b in bounds {
+            for b in bounds.iter().filter(|b| b.quantity == INFLATED) {
                 s.push_str(&format!("With certainty, at least: {}. ", b.description));
             }
             if !top.is_empty() {
@@ -838,6 +895,12 @@ fn summary(
                 );
             }
         }
+    }
+    for b in bounds.iter().filter(|b| b.quantity == VOTES_MISSING) {
+        s.push_str(&format!(
+            " Independently of participation, with certainty at least {}.",
+            b.description
+        ));
     }
     s.trim_end().to_string()
 }

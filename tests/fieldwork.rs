@@ -159,8 +159,10 @@ fn belarus_photographed_ballots_against_official_protocols() {
     // "against" count (excluded, reported); 4,335 have no protocol.
     assert_eq!(q.rows_read, 5_709);
     assert_eq!(q.rows_used, 1_371);
-    let mut plan = Plan::default();
-    plan.digits = None;
+    let plan = Plan {
+        digits: None,
+        ..Plan::default()
+    };
     let report = build_report(&inputs, &plan.check().unwrap(), 1).expect("report");
     let f = report.findings.independent_counts.as_ref().expect("ran");
     assert!(f.certain);
@@ -321,4 +323,35 @@ fn reference_extrapolation_recovers_injected_ballots_at_its_nominal_rate() {
     assert!(mean_error.abs() < 0.05, "{mean_error}");
     let lowest = if common::STUDIES { 168 } else { 22 };
     assert!(covered >= lowest, "{covered}/{runs}");
+}
+
+#[test]
+fn claims_on_missing_votes_and_the_leaders_excess() {
+    let Some(file) = common::shared("belarus-2020/voice.csv") else {
+        return;
+    };
+    let schema = common::schema("belarus-2020.toml");
+    let check = |claim: &str| {
+        let out = std::process::Command::new(common::bin())
+            .args(["check", file.to_str().unwrap(), "--schema"])
+            .arg(&schema)
+            .args(["--claim", claim])
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    // The certain bound (49,836) proves 40,000.
+    let (code, text) = check("missing[Tsikhanouskaya] >= 40000");
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("certain"), "{text}");
+    // 300,000 is beyond the bound and far above the extrapolation.
+    let (code, text) = check("missing[Tsikhanouskaya] >= 300000");
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("not supported"), "{text}");
+    // An unknown contestant: no line of evidence.
+    let (code, _) = check("missing[Nobody] >= 1");
+    assert_ne!(code, 0);
 }

@@ -53,33 +53,49 @@ use crate::stats::normal_table::phi;
 pub struct Claim {
     /// The claim as written.
     pub text: String,
+    /// `inflated` (votes or voters added) or `missing` (a contestant's
+    /// votes missing from the official count; since 2.5.0).
+    pub kind: ClaimKind,
     /// `None`: voters or ballots; `Some(c)`: contestant `c`'s votes.
     pub contestant: Option<String>,
     /// The claimed minimum inflation.
     pub threshold: f64,
 }
 
+/// What a claim is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimKind {
+    Inflated,
+    Missing,
+}
+
 impl std::str::FromStr for Claim {
     type Err = String;
 
-    /// `inflated >= N` or `inflated[C] >= N` (`N` may carry `_` or `,`
-    /// separators; `≥` is accepted for `>=`).
+    /// `inflated >= N`, `inflated[C] >= N` or `missing[C] >= N` (`N` may
+    /// carry `_` or `,` separators; `≥` is accepted for `>=`).
     fn from_str(s: &str) -> Result<Claim, String> {
         let usage = || {
             format!(
-                "claim {s:?}: write `inflated >= N` (voters) or `inflated[CONTESTANT] >= N` (a contestant's votes)"
+                "claim {s:?}: write `inflated >= N` (voters), `inflated[CONTESTANT] >= N` (a contestant's votes) or `missing[CONTESTANT] >= N` (a contestant's votes missing from the official count)"
             )
         };
         let t = s.replace('≥', ">=");
         let (lhs, rhs) = t.split_once(">=").ok_or_else(usage)?;
         let lhs = lhs.trim();
-        let contestant = if lhs == "inflated" {
-            None
+        let (kind, contestant) = if lhs == "inflated" {
+            (ClaimKind::Inflated, None)
         } else if let Some(inner) = lhs
             .strip_prefix("inflated[")
             .and_then(|r| r.strip_suffix(']'))
         {
-            Some(inner.trim().to_string())
+            (ClaimKind::Inflated, Some(inner.trim().to_string()))
+        } else if let Some(inner) = lhs
+            .strip_prefix("missing[")
+            .and_then(|r| r.strip_suffix(']'))
+        {
+            (ClaimKind::Missing, Some(inner.trim().to_string()))
         } else {
             return Err(usage());
         };
@@ -93,6 +109,7 @@ impl std::str::FromStr for Claim {
         }
         Ok(Claim {
             text: s.trim().to_string(),
+            kind,
             contestant,
             threshold: n,
         })
@@ -487,7 +504,13 @@ pub fn check(
         lines.push(region_line(r, scope, x, o.probability));
     } else if let Some(r) = report {
         if voters_claim {
-            for n in &r.verdict.national {
+            // The reference subset speaks of the leader's votes, not voters.
+            for n in r
+                .verdict
+                .national
+                .iter()
+                .filter(|n| n.family != "reference_subset")
+            {
                 if !n.adequate {
                     lines.push(not_applicable(
                         &format!("verdict.{}", n.family),
@@ -530,7 +553,12 @@ pub fn check(
                     ),
                 });
             }
-            for b in &r.verdict.lower_bounds {
+            for b in r
+                .verdict
+                .lower_bounds
+                .iter()
+                .filter(|b| b.quantity == crate::verdict::INFLATED)
+            {
                 let v = b.ballots as f64;
                 lines.push(LineAnswer {
                     line: format!("verdict.{}", b.source),
@@ -549,8 +577,15 @@ pub fn check(
                 });
             }
         }
-        if let Some(c) = &o.claim.contestant {
-            lines.push(contestant_line(r, c, x));
+        match (&o.claim.contestant, o.claim.kind) {
+            (Some(c), ClaimKind::Inflated) => {
+                lines.push(contestant_line(r, c, x));
+                if let Some(l) = reference_line(r, c, x, o.probability) {
+                    lines.push(l);
+                }
+            }
+            (Some(c), ClaimKind::Missing) => lines.extend(missing_lines(r, c, x, o.probability)),
+            (None, _) => {}
         }
     }
     finish(o, lines, pace_detail, grid)
@@ -600,6 +635,121 @@ fn region_line(r: &Report, scope: &str, x: f64, threshold: f64) -> LineAnswer {
         )],
         flips,
     }
+}
+
+/// The reference-subset extrapolation, for a claim on the leader's votes.
+fn reference_line(r: &Report, c: &str, x: f64, probability: f64) -> Option<LineAnswer> {
+    let f = r.findings.reference_subset.as_ref()?;
+    let leader = r.summary.contestants.iter().find(|k| k.winner)?;
+    if c != leader.name && c != leader.column {
+        return None;
+    }
+    let n = r
+        .verdict
+        .national
+        .iter()
+        .find(|n| n.family == "reference_subset")?;
+    if !n.adequate {
+        return Some(not_applicable(
+            "verdict.reference_subset",
+            n.reason.as_deref().unwrap_or("not adequate"),
+        ));
+    }
+    let (lo, hi) = (f.ci_low?, f.ci_high?);
+    let z = normal_quantile(0.5 + f.options.ci_level / 2.0);
+    let se = ((hi - lo) / (2.0 * z)).max(1e-9);
+    let p = phi((f.excess - x) / se);
+    Some(LineAnswer {
+        line: "verdict.reference_subset".into(),
+        status: status_of(p, probability),
+        probability: Some(p),
+        certain_at_least: None,
+        estimate: Some(f.excess),
+        ci_low: f.ci_low,
+        ci_high: f.ci_high,
+        assumptions: vec![format!(
+            "the {} vote like the other stations of their {} absent fraud ({} units covered); the bootstrap interval read as normal",
+            f.label, f.level, f.units_covered
+        )],
+        flips: format!(
+            "probable ({probability}) for claims up to {:.0}",
+            f.excess - normal_quantile(probability) * se
+        ),
+    })
+}
+
+/// Independent counts, for a claim that a contestant's votes are missing
+/// from the official count: the certain bound and the extrapolation.
+fn missing_lines(r: &Report, c: &str, x: f64, probability: f64) -> Vec<LineAnswer> {
+    let Some(f) = &r.findings.independent_counts else {
+        return vec![not_applicable(
+            "independent_counts",
+            "no independent counts (the schema's [independent] table)",
+        )];
+    };
+    let Some(k) = f
+        .contestants
+        .iter()
+        .find(|k| k.contestant == c || k.column == c)
+    else {
+        return vec![not_applicable(
+            "independent_counts",
+            &format!("no independent figures for {c:?}"),
+        )];
+    };
+    let mut out = Vec::new();
+    let bound = k.shortfall as f64;
+    if f.certain {
+        out.push(LineAnswer {
+            line: "independent_counts.bound".into(),
+            status: if bound >= x {
+                Status::Certain
+            } else {
+                Status::NotSupported
+            },
+            probability: None,
+            certain_at_least: Some(bound),
+            estimate: None,
+            ci_low: None,
+            ci_high: None,
+            assumptions: vec![format!(
+                "each {} figure is a lower bound on the true count: official below it at {} of {} stations",
+                f.source, k.stations_official_below, k.stations_compared
+            )],
+            flips: format!("certain for claims up to {bound:.0}"),
+        });
+    } else {
+        out.push(not_applicable(
+            "independent_counts.bound",
+            "the independent figures are not lower bounds (kind = \"count\"): no certain bound",
+        ));
+    }
+    if let Some(e) = &k.extrapolation {
+        let se = e.standard_error.max(1e-9);
+        let p = if bound >= x {
+            1.0
+        } else {
+            phi((e.estimate - x) / se)
+        };
+        out.push(LineAnswer {
+            line: "independent_counts.extrapolation".into(),
+            status: status_of(p, probability),
+            probability: Some(p),
+            certain_at_least: None,
+            estimate: Some(e.estimate),
+            ci_low: Some(e.ci_low),
+            ci_high: Some(e.ci_high),
+            assumptions: vec![format!(
+                "{} (extrapolated from {} to {} stations)",
+                e.assumption, e.sample, e.population
+            )],
+            flips: format!(
+                "probable ({probability}) for claims up to {:.0}",
+                e.estimate - normal_quantile(probability) * se
+            ),
+        });
+    }
+    out
 }
 
 fn not_applicable(line: &str, why: &str) -> LineAnswer {

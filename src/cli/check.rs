@@ -30,9 +30,13 @@ pub struct Args {
     /// Restrict the claim to one scope: a bulletin scope, or a region (or finer unit) of the station file.
     #[arg(long)]
     pub scope: Option<String>,
-    /// The claim: `inflated >= N` (voters) or `inflated[CONTESTANT] >= N` (a contestant's votes).
+    /// The claim: `inflated >= N` (voters), `inflated[CONTESTANT] >= N` (a
+    /// contestant's votes) or `missing[CONTESTANT] >= N` (a contestant's
+    /// votes missing from the official count: independent counts).
     #[arg(long)]
     pub claim: Claim,
+    #[command(flatten)]
+    pub companions: super::CompanionArgs,
     /// Schema file (TOML) of the station file.
     #[arg(long)]
     pub schema: Option<PathBuf>,
@@ -132,7 +136,8 @@ pub fn run(a: Args) -> escrutinio::Result<i32> {
                     closes: a.closes.clone(),
                     off: false,
                 },
-                ..InputFiles::default()
+                independent: a.companions.independent.clone(),
+                reference: a.companions.reference.clone(),
             })
             .map_err(unusable)?,
         )

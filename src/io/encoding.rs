@@ -204,7 +204,7 @@ fn check_declared(path: &Path, bytes: &[u8], declared: &'static Encoding) -> Res
 /// bytes at odd (LE) or even (BE) positions are NUL, and few on the other side.
 fn utf16_without_bom(bytes: &[u8]) -> Option<&'static Encoding> {
     let head = &bytes[..bytes.len().min(4096)];
-    if head.len() < 8 || head.len() % 2 != 0 && head.len() == bytes.len() {
+    if head.len() < 8 || !head.len().is_multiple_of(2) && head.len() == bytes.len() {
         return None;
     }
     let pairs = head.len() / 2;
@@ -316,7 +316,7 @@ fn sample(bytes: &[u8], encoding: &'static Encoding) -> String {
     let (text, _) = encoding.decode_without_bom_handling(bytes);
     let words: Vec<&str> = text
         .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.chars().any(|c| !c.is_ascii()))
+        .filter(|w| !w.is_ascii())
         .take(3)
         .collect();
     format!("for example {}", words.join(", "))

@@ -94,6 +94,9 @@ pub struct IndependentContestant {
     pub net_gap: i64,
     pub extrapolation: Option<Extrapolation>,
     pub regions: Vec<IndependentRegion>,
+    /// (official, independent) per compared station, for the plot.
+    #[serde(skip)]
+    pub points: Vec<(f64, f64)>,
 }
 
 /// The `independent_counts` section of `report.json`.
@@ -179,6 +182,7 @@ pub fn compare(
             let official = &e.contestants[col.contestant].votes;
             let mut by_region = vec![(0usize, 0usize, 0u64); regions.labels.len()];
             let mut y = Vec::new();
+            let mut points = Vec::new();
             let (mut off_total, mut ind_total, mut below, mut above, mut net) =
                 (0u64, 0u64, 0usize, 0usize, 0i64);
             for (i, x) in col.counts.iter().enumerate() {
@@ -191,6 +195,7 @@ pub fn compare(
                 above += usize::from(o > x);
                 net += o as i64 - x as i64;
                 y.push(short as f64);
+                points.push((o as f64, x as f64));
                 let r = &mut by_region[regions.codes[i] as usize];
                 r.0 += 1;
                 r.1 += usize::from(x > o);
@@ -222,6 +227,7 @@ pub fn compare(
                         shortfall: r.2,
                     })
                     .collect(),
+                points,
             }
         })
         .collect();

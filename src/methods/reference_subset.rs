@@ -70,6 +70,8 @@ pub struct ReferenceUnit {
     pub reference_stations: usize,
     pub electorate: u64,
     pub counted: u64,
+    /// Ballots issued in the unit.
+    pub ballots: u64,
     /// Leader's votes per registered voter at the reference stations.
     pub reference_rate: f64,
     /// `reference_rate × electorate`.
@@ -103,9 +105,10 @@ pub struct ReferenceFinding {
     /// Units without any (not extrapolated).
     pub units_not_covered: usize,
     pub units_with_one_reference_station: usize,
-    /// Stations and electorate in the covered units.
+    /// Stations, electorate and ballots in the covered units.
     pub stations_covered: usize,
     pub electorate_covered: u64,
+    pub ballots_covered: u64,
     /// The leader's counted votes in the covered units.
     pub counted: u64,
     /// Σ over covered units of `r_u × electorate_u`.
@@ -247,6 +250,7 @@ pub fn extrapolate(
             reference_stations: refs.len(),
             electorate: el_all,
             counted,
+            ballots: sum(refs, &|i| e.ballots[i]) + sum(others, &|i| e.ballots[i]),
             reference_rate: r,
             expected,
             excess: counted as f64 - expected,
@@ -310,6 +314,7 @@ pub fn extrapolate(
         units_with_one_reference_station: single,
         stations_covered: rows.iter().map(|r| r.stations).sum(),
         electorate_covered: rows.iter().map(|r| r.electorate).sum(),
+        ballots_covered: rows.iter().map(|r| r.ballots).sum(),
         counted,
         expected,
         excess,

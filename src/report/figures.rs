@@ -107,6 +107,40 @@ pub fn draw(report: &Report, plots_dir: &Path) -> Result<html::Figures> {
             figures.digits.push((stem, svg));
         }
     }
+    if let Some(f) = &report.findings.independent_counts {
+        for (k, c) in f.contestants.iter().enumerate() {
+            let fig = plots::ScatterFigure {
+                title: format!("{}: official against independent counts", c.contestant),
+                x_desc: "official count per station".into(),
+                y_desc: format!("independent count ({})", f.source),
+                points: &c.points,
+            };
+            figures.independent.push(plots::figure_files(
+                &fig,
+                &plots_dir.join(format!("independent_{k}")),
+            )?);
+        }
+    }
+    if let Some(f) = &report.findings.reference_subset {
+        let points: Vec<(f64, f64)> = f
+            .units
+            .iter()
+            .map(|u| (u.expected, u.counted as f64))
+            .collect();
+        let fig = plots::ScatterFigure {
+            title: format!(
+                "{}: counted against expected votes per {}",
+                f.leader, f.level
+            ),
+            x_desc: format!("expected from the {}", f.label),
+            y_desc: "counted".into(),
+            points: &points,
+        };
+        figures.reference = Some(plots::figure_files(
+            &fig,
+            &plots_dir.join("reference_subset"),
+        )?);
+    }
     if let Some(h) = &report.findings.hourly {
         if let Some(fig) = hourly_plots::CurvesFigure::of(h) {
             figures.hourly_curves =

@@ -23,7 +23,7 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-fn pct(x: f64) -> String {
+pub(crate) fn pct(x: f64) -> String {
     if x.is_finite() {
         format!("{:.2} %", 100.0 * x)
     } else {
@@ -31,7 +31,7 @@ fn pct(x: f64) -> String {
     }
 }
 
-fn int(x: u64) -> String {
+pub(crate) fn int(x: u64) -> String {
     let s = x.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
@@ -82,9 +82,13 @@ pub struct Figures {
     pub late_share: Option<String>,
     /// The verdict's regions ranked, with intervals.
     pub regions: Option<String>,
+    /// Official against independent counts, one per contestant compared.
+    pub independent: Vec<String>,
+    /// Counted against expected votes per unit of the reference subset.
+    pub reference: Option<String>,
 }
 
-fn figure(h: &mut String, svg: &str, caption: &str) {
+pub(crate) fn figure(h: &mut String, svg: &str, caption: &str) {
     h.push_str("<figure>");
     h.push_str(svg);
     let _ = writeln!(h, "<figcaption>{caption}</figcaption></figure>");
@@ -629,6 +633,7 @@ pub fn render(r: &Report, figures: &Figures) -> String {
     if let Some(hf) = &r.findings.hourly {
         hourly_section(&mut h, hf, figures);
     }
+    crate::report::fieldwork::html(&mut h, r, figures);
     for sk in &r.skipped {
         let _ = writeln!(
             h,

@@ -4,6 +4,7 @@
 //! columns the families returned.
 
 pub mod check;
+pub mod fieldwork;
 pub mod figures;
 pub mod hourly_plots;
 pub mod html;

@@ -499,3 +499,61 @@ impl Figure for RegionsFigure<'_> {
         Ok(())
     }
 }
+
+/// A scatter of pairs with the diagonal `y = x` (points above it in red):
+/// official against independent counts per station, counted against
+/// expected votes per unit.
+pub struct ScatterFigure<'a> {
+    pub title: String,
+    pub x_desc: String,
+    pub y_desc: String,
+    pub points: &'a [(f64, f64)],
+}
+
+impl Figure for ScatterFigure<'_> {
+    fn size(&self) -> (u32, u32) {
+        (640, 560)
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, plotters::coord::Shift>,
+    ) -> std::result::Result<(), String>
+    where
+        DB::ErrorType: 'static,
+    {
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let max = self
+            .points
+            .iter()
+            .map(|p| p.0.max(p.1))
+            .fold(1.0f64, f64::max)
+            * 1.05;
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, ("sans-serif", 18))
+            .margin(14)
+            .x_label_area_size(42)
+            .y_label_area_size(64)
+            .build_cartesian_2d(0f64..max, 0f64..max)
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .x_desc(self.x_desc.as_str())
+            .y_desc(self.y_desc.as_str())
+            .draw()
+            .map_err(|e| e.to_string())?;
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(0.0, 0.0), (max, max)],
+                GREY_BAR.stroke_width(1),
+            )))
+            .map_err(|e| e.to_string())?;
+        chart
+            .draw_series(self.points.iter().map(|&(x, y)| {
+                let c = if y > x { RED } else { BLUE_BAR };
+                Circle::new((x, y), 2, c.filled())
+            }))
+            .map_err(|e| e.to_string())?;
+        Ok(())
+    }
+}

@@ -103,6 +103,7 @@ pub fn report(r: &Report) -> String {
         out.push('\n');
         out.push_str(&hourly(h));
     }
+    out.push_str(&crate::report::fieldwork::text(f));
     if !r.skipped.is_empty() {
         out.push('\n');
     }
