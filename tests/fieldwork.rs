@@ -131,6 +131,30 @@ fn latin1_tally_sheets_without_registered_voters_load_and_analyse() {
             .unwrap_or_else(|| panic!("{family} skipped"));
         assert!(s.reason.contains("registered voters"), "{}", s.reason);
     }
+    // Announced against counted still runs: the council's bulletin against
+    // the sheets. Maduro's announced votes exceed his counted ones by more
+    // than all the voters the announcement adds; the voter total cannot be
+    // bounded (the sheets carry no registered voters to compare).
+    let with_bulletin = Inputs::load(&InputFiles {
+        stations: Some(file.clone()),
+        schema: Some(schema.clone()),
+        participation: escrutinio::inputs::ParticipationFiles {
+            bulletins: Some(common::root().join("data/bulletins/venezuela-2024-cne.csv")),
+            ..Default::default()
+        },
+        ..InputFiles::default()
+    })
+    .expect("loads");
+    let report = build_report(&with_bulletin, &plan.check().unwrap(), 1).expect("report");
+    let h = report.findings.hourly.as_ref().expect("reconciliation ran");
+    let r = &h.reconciliation[0];
+    assert_eq!(r.counted_voters, Some(10_660_267));
+    assert_eq!(r.gap, Some(1_726_402));
+    assert_eq!((r.counted_electorate, r.uncovered_electorate), (None, None));
+    assert_eq!((r.explainable_max, r.exceeds_max), (None, false));
+    let nm = r.contestants.iter().find(|c| c.column == "NM").unwrap();
+    assert_eq!(nm.gap, 6_408_844 - 3_241_461);
+    assert!(nm.exceeds_max);
 }
 
 #[test]

@@ -72,7 +72,7 @@ impl Family for HighTurnout {
     fn station_columns(inputs: &Inputs, o: &HighTurnoutFinding) -> Vec<StationColumn> {
         let e = inputs.election().expect("ran on an election");
         vec![StationColumn {
-            name: "high_turnout",
+            name: "high_turnout".into(),
             values: ColumnValues::Bool(
                 e.turnout
                     .iter()

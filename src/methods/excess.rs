@@ -711,7 +711,7 @@ impl Family for ExcessVotes {
     fn station_columns(inputs: &Inputs, finding: &ExcessFinding) -> Vec<StationColumn> {
         inputs.election().map_or_else(Vec::new, |e| {
             vec![StationColumn {
-                name: "excess_votes",
+                name: "excess_votes".into(),
                 values: ColumnValues::Float(per_station(e, finding)),
             }]
         })

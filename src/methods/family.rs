@@ -228,7 +228,9 @@ impl<O> std::ops::Deref for Recorded<O> {
 /// election, in its order; `None` is written as null).
 #[derive(Debug, Clone)]
 pub struct StationColumn {
-    pub name: &'static str,
+    /// Column name (a fixed name, or one built from the data, e.g. a
+    /// contestant's column).
+    pub name: std::borrow::Cow<'static, str>,
     pub values: ColumnValues,
 }
 

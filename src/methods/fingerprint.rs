@@ -169,11 +169,11 @@ impl Family for Fingerprint {
             .collect();
         vec![
             StationColumn {
-                name: "klimek_p_incremental",
+                name: "klimek_p_incremental".into(),
                 values: ColumnValues::Float(post.iter().map(|p| p.map(|p| p.0)).collect()),
             },
             StationColumn {
-                name: "klimek_p_extreme",
+                name: "klimek_p_extreme".into(),
                 values: ColumnValues::Float(post.iter().map(|p| p.map(|p| p.1)).collect()),
             },
         ]

@@ -143,10 +143,32 @@ impl Family for IndependentCountsFamily {
         Ok(compare(e, ind, options, ctx))
     }
 
+    /// Per mapped contestant `independent_<column>` (the figure) and
+    /// `gap_<column>` (official − independent), then
+    /// `independent_shortfall` (Σ over contestants of max(0, independent −
+    /// official)); empty where a station has no independent figure.
     fn station_columns(inputs: &Inputs, _f: &IndependentFinding) -> Vec<StationColumn> {
         let (Some(e), Some(ind)) = (inputs.election(), &inputs.independent) else {
             return Vec::new();
         };
+        let mut out = Vec::new();
+        for c in &ind.columns {
+            let official = &e.contestants[c.contestant];
+            out.push(StationColumn {
+                name: format!("independent_{}", official.column).into(),
+                values: ColumnValues::Unsigned(c.counts.clone()),
+            });
+            out.push(StationColumn {
+                name: format!("gap_{}", official.column).into(),
+                values: ColumnValues::Float(
+                    c.counts
+                        .iter()
+                        .zip(&official.votes)
+                        .map(|(x, &o)| x.map(|x| o as f64 - x as f64))
+                        .collect(),
+                ),
+            });
+        }
         let shortfall = (0..e.len())
             .map(|i| {
                 let mut any = false;
@@ -160,10 +182,11 @@ impl Family for IndependentCountsFamily {
                 any.then_some(s)
             })
             .collect();
-        vec![StationColumn {
-            name: "independent_shortfall",
+        out.push(StationColumn {
+            name: "independent_shortfall".into(),
             values: ColumnValues::Unsigned(shortfall),
-        }]
+        });
+        out
     }
 }
 

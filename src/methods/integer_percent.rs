@@ -140,11 +140,11 @@ impl Family for IntegerPercent {
         let flags = per_station(e, &finding.options);
         vec![
             StationColumn {
-                name: "integer_turnout",
+                name: "integer_turnout".into(),
                 values: ColumnValues::Bool(flags.iter().map(|f| f.map(|f| f.0)).collect()),
             },
             StationColumn {
-                name: "integer_leader",
+                name: "integer_leader".into(),
                 values: ColumnValues::Bool(flags.iter().map(|f| f.map(|f| f.1)).collect()),
             },
         ]

@@ -156,7 +156,7 @@ impl Family for ReferenceSubsetFamily {
     fn station_columns(inputs: &Inputs, _f: &ReferenceFinding) -> Vec<StationColumn> {
         match &inputs.reference {
             Some(r) => vec![StationColumn {
-                name: "reference_subset",
+                name: "reference_subset".into(),
                 values: ColumnValues::Bool(r.members.iter().map(|&m| Some(m)).collect()),
             }],
             None => Vec::new(),

@@ -266,7 +266,7 @@ fn anomalous_table(h: &mut String, title: &str, list: &[crate::methods::hourly::
             "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{}</td><td>{}</td><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"l\">{}</td></tr>",
             escape(&s.station),
             escape(&s.region),
-            int(s.electorate),
+            s.electorate.map_or_else(|| "–".to_string(), int),
             int(s.final_count),
             curve.join(" "),
             num(s.late_share, 3),

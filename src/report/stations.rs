@@ -88,7 +88,7 @@ pub fn station_frame(e: &Election, columns: &[StationColumn]) -> PolarsResult<Da
             .collect::<Vec<_>>(),
     ));
     for c in columns {
-        let name = c.name.into();
+        let name = c.name.as_ref().into();
         cols.push(match &c.values {
             ColumnValues::Bool(v) => Column::new(name, v),
             ColumnValues::Float(v) => Column::new(name, v),

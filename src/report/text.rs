@@ -387,7 +387,7 @@ pub fn hourly(f: &HourlyFinding) -> String {
                 "  {:<14} {:<22} electorate {:>5} final {:>5} curve [{}] late {} q {} bound {} shape z {}",
                 s.station,
                 s.region,
-                s.electorate,
+                s.electorate.map_or("-".into(), |v| v.to_string()),
                 s.final_count,
                 reports.join(" "),
                 s.late_share.map_or("-".into(), |v| format!("{v:.3}")),

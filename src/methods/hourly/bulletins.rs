@@ -255,7 +255,8 @@ pub struct Reconciliation {
     /// Σ final counts of stations in scope without a report at that time.
     pub missing_stations_final: u64,
     pub announced_electorate: Option<u64>,
-    pub counted_electorate: u64,
+    /// `null` when the station file has no registered voters (since 2.5.0).
+    pub counted_electorate: Option<u64>,
     pub uncovered_electorate: Option<u64>,
     pub explainable_max: Option<u64>,
     pub explainable_typical: Option<f64>,
@@ -291,9 +292,11 @@ pub fn reconcile(
                     None => Vec::new(),
                 }
             };
-            let counted_electorate: u64 = in_scope
-                .iter()
-                .fold(0u64, |a, &i| a.saturating_add(e.electorate.as_ref().map_or(0, |v| v[i])));
+            let counted_electorate: Option<u64> = e.electorate.as_ref().map(|el| {
+                in_scope
+                    .iter()
+                    .fold(0u64, |a, &i| a.saturating_add(el[i]))
+            });
             // Station-level figure at the bulletin's time.
             // `Some(None)`: the final count; `Some(Some(t))`: report time t.
             let slot = match (b.second, p) {
@@ -341,12 +344,20 @@ pub fn reconcile(
             };
             let uncovered = b
                 .electorate
-                .map(|a| a.saturating_sub(counted_electorate));
+                .zip(counted_electorate)
+                .map(|(a, c)| a.saturating_sub(c));
+            // An announced electorate the station file cannot be compared
+            // with (no registered voters in it) leaves the uncovered part
+            // unknown: nothing is then explainable-at-most.
+            let unknown = b.electorate.is_some() && counted_electorate.is_none();
             let gap = counted.map(|c| b.voters as i64 - c as i64);
-            let explainable_max = counted.map(|_| missing_final + uncovered.unwrap_or(0));
-            let rate = |x: u64| x as f64 / counted_electorate.max(1) as f64;
-            let explainable_typical =
-                counted.map(|c| missing_final as f64 + uncovered.unwrap_or(0) as f64 * rate(c));
+            let explainable_max = counted
+                .filter(|_| !unknown)
+                .map(|_| missing_final + uncovered.unwrap_or(0));
+            let rate = |x: u64| x as f64 / counted_electorate.unwrap_or(0).max(1) as f64;
+            let explainable_typical = counted
+                .filter(|_| !unknown)
+                .map(|c| missing_final as f64 + uncovered.unwrap_or(0) as f64 * rate(c));
             let exceeds = matches!((gap, explainable_max), (Some(g), Some(m)) if g > m as i64);
             let voter_gap = gap.map(|g| g.max(0) as u64);
             let find = |col: &str| {
@@ -373,10 +384,14 @@ pub fn reconcile(
                         _ => return None,
                     };
                     let g = *announced as i64 - counted_votes as i64;
-                    let max = explainable_max.map(|m| match voter_gap {
-                        Some(vg) if b.voters > 0 => m.min(vg),
-                        _ => m,
-                    });
+                    // A contestant gains at most the voters the announcement
+                    // adds to the count, whatever the uncovered part holds.
+                    let max = match (explainable_max, voter_gap) {
+                        (Some(m), Some(vg)) if b.voters > 0 => Some(m.min(vg)),
+                        (Some(m), _) => Some(m),
+                        (None, Some(vg)) if unknown && b.voters > 0 => Some(vg),
+                        (None, _) => None,
+                    };
                     Some(ContestantGap {
                         column: c.column.clone(),
                         name: c.name.clone(),

@@ -30,7 +30,8 @@ pub struct CurvePoint {
     pub time: String,
     pub stations_reporting: usize,
     pub voters: u64,
-    /// Of the reporting stations' electorate.
+    /// Of the reporting stations' electorate (`null` without registered
+    /// voters in the data).
     pub share_of_electorate: f64,
     /// Of the reporting stations' final count.
     pub share_of_final: f64,
@@ -105,7 +106,11 @@ fn point(
         time,
         stations_reporting: n,
         voters: v,
-        share_of_electorate: v as f64 / el.max(1) as f64,
+        share_of_electorate: if e.electorate.is_some() {
+            v as f64 / el.max(1) as f64
+        } else {
+            f64::NAN
+        },
         share_of_final: v as f64 / fin.max(1) as f64,
     }
 }

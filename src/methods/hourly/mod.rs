@@ -156,10 +156,7 @@ impl Family for Hourly {
         let hours = inputs
             .hours
             .ok_or_else(|| Skip::new("no participation reports, bulletins or machine logs"))?;
-        if let Some(e) = inputs.election() {
-            // Curves, throughput and bulletins compare with registered voters.
-            e.electorate()?;
-        }
+
         let mut finding = analyze_hourly(
             inputs.election(),
             inputs.participation.as_ref(),
@@ -195,7 +192,10 @@ impl Family for Hourly {
         let flags = (0..n)
             .map(|i| hourly_flag_names(finding.station_flags.get(i).copied().unwrap_or(0)))
             .collect();
-        let col = |name, values| StationColumn { name, values };
+        let col = |name: &'static str, values| StationColumn {
+            name: name.into(),
+            values,
+        };
         vec![
             col("hourly_flags", ColumnValues::Text(flags)),
             col("late_share", ColumnValues::Float(c.late_share)),
@@ -232,7 +232,7 @@ pub struct Schedule {
 pub struct AnomalousStation {
     pub station: String,
     pub region: String,
-    pub electorate: u64,
+    pub electorate: Option<u64>,
     pub final_count: u64,
     /// Cumulative reports at the schedule's report times (`null` = none).
     pub reports: Vec<Option<u64>>,
@@ -341,7 +341,7 @@ fn anomalous(
     AnomalousStation {
         station: e.stations[i].clone(),
         region: e.levels[0].labels[e.levels[0].codes[i] as usize].clone(),
-        electorate: e.electorate.as_ref().map_or(0, |v| v[i]),
+        electorate: e.electorate.as_ref().map(|v| v[i]),
         final_count: e.ballots[i],
         reports: (0..p.times.len()).map(|t| p.reports[t][i]).collect(),
         late_share: ls.and_then(|s| s.late_share),
