@@ -308,7 +308,7 @@ fn likely_name(bytes: &[u8]) -> String {
 
 fn first_non_ascii_line(bytes: &[u8]) -> usize {
     let at = bytes.iter().position(|b| !b.is_ascii()).unwrap_or(0);
-    super::text::line_of(bytes, at)
+    line_of(bytes, at)
 }
 
 /// Up to three words with high bytes, decoded in `encoding`.
@@ -330,7 +330,7 @@ fn not_utf8(path: &Path, bytes: &[u8]) -> Error {
         Err(e) => e.valid_up_to(),
         Ok(_) => 0,
     };
-    let line = super::text::line_of(bytes, at);
+    let line = line_of(bytes, at);
     let line_start = bytes[..at]
         .iter()
         .rposition(|&b| b == b'\n')
@@ -365,6 +365,15 @@ fn not_utf8(path: &Path, bytes: &[u8]) -> Error {
             bad.join(" ")
         ),
     )
+}
+
+/// 1-based line number of a byte offset.
+pub fn line_of(bytes: &[u8], offset: usize) -> usize {
+    bytes[..offset.min(bytes.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+pub use super::schema::IndependentKind;
 use super::table::RawTable;
 use crate::election::Election;
 use crate::error::{Error, Result};
@@ -282,19 +283,6 @@ pub fn load_reference(
                 .into(),
         )),
     }
-}
-
-/// Whether an independent figure can only be below the truth.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum IndependentKind {
-    /// A hard lower bound on the true count (photographed ballots: each
-    /// photo is a ballot, voters who did not photograph theirs are missing).
-    LowerBound,
-    /// An alternative count of the same quantity (observers' copies of the
-    /// protocol, a parallel vote tabulation).
-    #[default]
-    Count,
 }
 
 /// One contestant's independent figures per analysed station.

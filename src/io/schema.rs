@@ -232,7 +232,7 @@ pub struct IndependentSpec {
     /// `"lower_bound"` (each figure can only be below the truth) or
     /// `"count"` (an alternative count of the same quantity; default).
     #[serde(default)]
-    pub kind: super::join::IndependentKind,
+    pub kind: IndependentKind,
     /// Contestant column -> column of its independent figure (in the
     /// station file, or in the `--independent` file).
     #[serde(default)]
@@ -243,6 +243,19 @@ pub struct IndependentSpec {
     /// Stations in the population the extrapolation speaks for (default:
     /// the analysed stations).
     pub population: Option<u64>,
+}
+
+/// Whether an independent figure can only be below the truth.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IndependentKind {
+    /// A hard lower bound on the true count (photographed ballots: each
+    /// photo is a ballot, voters who did not photograph theirs are missing).
+    LowerBound,
+    /// An alternative count of the same quantity (observers' copies of the
+    /// protocol, a parallel vote tabulation).
+    #[default]
+    Count,
 }
 
 /// A reference subset of stations (`[reference]`): scanner-counted

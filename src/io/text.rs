@@ -122,14 +122,7 @@ pub fn open(
     })
 }
 
-/// 1-based line number of a byte offset.
-pub fn line_of(bytes: &[u8], offset: usize) -> usize {
-    bytes[..offset.min(bytes.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
-}
+pub use super::encoding::line_of;
 
 /// Picks the candidate delimiter that occurs most often outside quotes in the
 /// first line (ties: `,` then `;`, tab, `|`).

@@ -143,6 +143,18 @@ impl OptionsError {
         }
     }
 
+    /// An interval's level must lie in (0, 1).
+    pub fn interval_level(family: &'static str, level: f64) -> Result<(), OptionsError> {
+        if level > 0.0 && level < 1.0 {
+            Ok(())
+        } else {
+            Err(OptionsError::new(
+                family,
+                format!("the interval level must lie in (0, 1), not {level}"),
+            ))
+        }
+    }
+
     /// Adapts a `check() -> Result<(), String>` of an option struct.
     pub fn lift(family: &'static str, r: Result<(), String>) -> Result<(), OptionsError> {
         r.map_err(|m| OptionsError::new(family, m))

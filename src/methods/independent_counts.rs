@@ -121,13 +121,7 @@ impl Family for IndependentCountsFamily {
     type Finding = IndependentFinding;
 
     fn check(o: &IndependentOptions) -> Result<(), OptionsError> {
-        if !(o.ci_level > 0.0 && o.ci_level < 1.0) {
-            return Err(OptionsError::new(
-                Self::NAME,
-                format!("the interval level must lie in (0, 1), not {}", o.ci_level),
-            ));
-        }
-        Ok(())
+        OptionsError::interval_level(Self::NAME, o.ci_level)
     }
 
     fn run(
