@@ -32,7 +32,19 @@ pub fn run(a: Args) -> escrutinio::Result<i32> {
         let s = serde_json::to_string_pretty(q).expect("serialises");
         emit(&format!("{s}\n"));
     } else {
-        emit(&text::data_quality(&a.file.display().to_string(), q));
+        let mut out = text::data_quality(&a.file.display().to_string(), q);
+        // Say how a file that is not plain UTF-8 was read.
+        if let (Some(enc), Some(source)) = (&loaded.input.encoding, loaded.input.encoding_source) {
+            if source != escrutinio::io::encoding::EncodingSource::Default {
+                out.push_str(&format!("read as {enc} ({})\n", source.describe()));
+            }
+        }
+        if loaded.election.as_ref().is_some_and(|e| e.electorate.is_none()) {
+            out.push_str(
+                "no registered voters (electorate) in the data: turnout is undefined\n",
+            );
+        }
+        emit(&out);
     }
     Ok(if q.has_problems() { 1 } else { 0 })
 }

@@ -36,6 +36,18 @@ pub enum EncodingSource {
     Detected,
 }
 
+impl EncodingSource {
+    /// In words, for messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            EncodingSource::Default => "valid UTF-8",
+            EncodingSource::Declared => "declared in the schema",
+            EncodingSource::ByteOrderMark => "from its byte-order mark",
+            EncodingSource::Detected => "detected from its bytes",
+        }
+    }
+}
+
 /// A file's text, decoded to UTF-8.
 #[derive(Debug)]
 pub struct Decoded {
