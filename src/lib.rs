@@ -33,6 +33,8 @@
 //! ```
 
 pub mod analyze;
+pub mod atlas;
+pub mod batch;
 pub mod calibration;
 pub mod claim;
 pub mod election;

@@ -8,6 +8,7 @@
 
 mod common;
 
+mod batch;
 mod calibration;
 mod claim;
 mod digits;

@@ -1,6 +1,7 @@
 //! Subcommands, one per file; each `run` only wires options to library calls.
 
 mod analyze;
+mod batch;
 mod calibrate;
 mod check;
 mod digits;
@@ -42,6 +43,10 @@ pub enum Command {
     Fingerprint(fingerprint::Args),
     /// Participation over the day: curves, late surges, throughput bounds, announced bulletins.
     Hourly(Box<hourly::Args>),
+    /// Analyse every election of a manifest (resumable, shardable), then write the atlas.
+    Batch(batch::Args),
+    /// Combine batch folders into atlas.csv and atlas.parquet.
+    Atlas(batch::AtlasArgs),
 }
 
 /// Writes to stdout; a closed pipe (`| head`) ends the output quietly.
@@ -125,5 +130,7 @@ pub fn run(cli: Cli) -> escrutinio::Result<i32> {
         Command::Digits(a) => digits::run(a),
         Command::Fingerprint(a) => fingerprint::run(a),
         Command::Hourly(a) => hourly::run(*a),
+        Command::Batch(a) => batch::run(a),
+        Command::Atlas(a) => batch::run_atlas(a),
     }
 }

@@ -39,10 +39,12 @@ pub fn run(a: Args) -> escrutinio::Result<i32> {
                 out.push_str(&format!("read as {enc} ({})\n", source.describe()));
             }
         }
-        if loaded.election.as_ref().is_some_and(|e| e.electorate.is_none()) {
-            out.push_str(
-                "no registered voters (electorate) in the data: turnout is undefined\n",
-            );
+        if loaded
+            .election
+            .as_ref()
+            .is_some_and(|e| e.electorate.is_none())
+        {
+            out.push_str("no registered voters (electorate) in the data: turnout is undefined\n");
         }
         emit(&out);
     }
