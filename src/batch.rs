@@ -310,20 +310,38 @@ pub fn run(
         .filter(|(k, _)| shard.is_none_or(|s| k % s.count == s.index - 1))
         .map(|(_, e)| e)
         .collect();
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs.max(1))
-        .build()
-        .map_err(|e| Error::Options(format!("worker pool: {e}")))?;
-    let outcomes: Vec<(String, Outcome)> = pool.install(|| {
-        use rayon::prelude::*;
-        chosen
-            .par_iter()
-            .map(|e| {
-                let o = run_election(e, &m.options, out)
-                    .unwrap_or_else(|err| Outcome::Failed(err.to_string()));
-                (e.label.clone(), o)
-            })
-            .collect()
+    // `jobs` queues (elections dealt round-robin), each worked through in
+    // order by one task; the analyses' own parallel work shares the global
+    // pool, so one job still uses every core.
+    let jobs = jobs.clamp(1, chosen.len().max(1));
+    let queues: Vec<Vec<(usize, &ElectionEntry)>> = (0..jobs)
+        .map(|q| {
+            chosen
+                .iter()
+                .enumerate()
+                .filter(|(k, _)| k % jobs == q)
+                .map(|(k, e)| (k, *e))
+                .collect()
+        })
+        .collect();
+    let results = std::sync::Mutex::new(Vec::with_capacity(chosen.len()));
+    rayon::scope(|s| {
+        for q in &queues {
+            let results = &results;
+            s.spawn(move |_| {
+                for &(k, e) in q {
+                    let o = run_election(e, &m.options, out)
+                        .unwrap_or_else(|err| Outcome::Failed(err.to_string()));
+                    results
+                        .lock()
+                        .expect("no task panics")
+                        .push((k, e.label.clone(), o));
+                }
+            });
+        }
     });
+    let mut results = results.into_inner().expect("no task panics");
+    results.sort_by_key(|r| r.0);
+    let outcomes: Vec<(String, Outcome)> = results.into_iter().map(|(_, l, o)| (l, o)).collect();
     Ok(outcomes)
 }

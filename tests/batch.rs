@@ -134,7 +134,7 @@ fn shards_combine_into_the_atlas_of_one_run() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    for f in ["atlas.csv", "atlas.parquet"] {
+    for f in ["atlas.csv", "atlas.parquet", "atlas.html"] {
         assert_eq!(
             std::fs::read(one.join(f)).unwrap(),
             std::fs::read(sharded.join(f)).unwrap(),

@@ -47,7 +47,7 @@ pub fn run(a: Args) -> escrutinio::Result<i32> {
     }
     if a.shard.is_none() {
         let rows = escrutinio::atlas::collect(std::slice::from_ref(&a.out))?;
-        escrutinio::atlas::write(&rows, &a.out)?;
+        escrutinio::atlas::write(&rows, std::slice::from_ref(&a.out), &a.out)?;
         out.push_str(&format!(
             "atlas: {} rows in {}\n",
             rows.len(),
@@ -71,7 +71,7 @@ pub struct AtlasArgs {
 pub fn run_atlas(a: AtlasArgs) -> escrutinio::Result<i32> {
     let rows = escrutinio::atlas::collect(&a.dirs)?;
     let out = a.out.unwrap_or_else(|| a.dirs[0].clone());
-    escrutinio::atlas::write(&rows, &out)?;
+    escrutinio::atlas::write(&rows, &a.dirs, &out)?;
     emit(&format!(
         "atlas: {} rows from {} elections in {}\n",
         rows.len(),

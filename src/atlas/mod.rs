@@ -1,6 +1,6 @@
 //! The cross-election atlas (`escrutinio atlas DIR...`): every completed
 //! election's estimates in one table, `atlas.csv` and `atlas.parquet`, one
-//! row per election × estimate.
+//! row per election × estimate, and `atlas.html` ([`html`]).
 //!
 //! Rows come from each election's `report.json`: the verdict's national
 //! estimates (with interval, adequacy and placebo band), its certain lower
@@ -8,6 +8,8 @@
 //! with an integer turnout or leader's result, ± z·sd of the exact null).
 //! Only folders with a completion record (`complete.json`) are read, so a
 //! half-written election never enters the atlas.
+
+pub mod html;
 
 use std::path::{Path, PathBuf};
 
@@ -223,10 +225,11 @@ pub fn frame(rows: &[AtlasRow]) -> PolarsResult<DataFrame> {
     )
 }
 
-/// Writes `atlas.csv` and `atlas.parquet` into `out`.
-pub fn write(rows: &[AtlasRow], out: &Path) -> Result<()> {
+/// Writes `atlas.csv`, `atlas.parquet` and `atlas.html` into `out`
+/// (`dirs`: the batch folders the rows came from, for the fingerprints).
+pub fn write(rows: &[AtlasRow], dirs: &[PathBuf], out: &Path) -> Result<()> {
     let mut df = frame(rows).map_err(|e| Error::output(out, e))?;
     crate::io::write::write_frame(&mut df, &out.join("atlas.csv"))?;
     crate::io::write::write_frame(&mut df, &out.join("atlas.parquet"))?;
-    Ok(())
+    html::write(rows, dirs, out)
 }

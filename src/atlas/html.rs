@@ -1,0 +1,280 @@
+//! `atlas.html`: the elections of an atlas side by side — each estimating
+//! family's estimate over the elections (share of ballots, with interval),
+//! the integer-percentage anomaly, and small multiples of the winner's
+//! fingerprint (stations by turnout and winner's share) on one colour
+//! scale, as in Kobak, Shpilkin & Pshenichnikov's comet plots. Hand-written
+//! SVG: the page is self-contained and deterministic.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use super::AtlasRow;
+use crate::error::{Error, Result};
+use crate::report::html::escape;
+
+/// Bins per axis of the small fingerprints (the reports' 100 summed 2 × 2).
+const SMALL_BINS: usize = 50;
+
+/// One election's winner fingerprint, coarsened: (turnout bin, share bin)
+/// -> share of the election's stations.
+struct Small {
+    label: String,
+    cells: Vec<(usize, usize, f64)>,
+}
+
+fn small_fingerprint(dir: &Path, label: &str) -> Option<Small> {
+    let r: Value = serde_json::from_slice(&std::fs::read(dir.join("report.json")).ok()?).ok()?;
+    let c = r["fingerprint"]["contestants"]
+        .as_array()?
+        .iter()
+        .find(|c| c["winner"].as_bool() == Some(true))?;
+    let by = &c["by_stations"];
+    let bins = by["bins"].as_u64()? as usize;
+    let total = by["total"].as_f64()?.max(1.0);
+    let mut grid = vec![0.0; SMALL_BINS * SMALL_BINS];
+    for cell in by["cells"].as_array()? {
+        let (t, s, v) = (
+            cell[0].as_u64()? as usize,
+            cell[1].as_u64()? as usize,
+            cell[2].as_f64()?,
+        );
+        let (t, s) = (t * SMALL_BINS / bins, s * SMALL_BINS / bins);
+        grid[t.min(SMALL_BINS - 1) * SMALL_BINS + s.min(SMALL_BINS - 1)] += v / total;
+    }
+    let cells = grid
+        .iter()
+        .enumerate()
+        .filter(|(_, &v)| v > 0.0)
+        .map(|(k, &v)| (k / SMALL_BINS, k % SMALL_BINS, v))
+        .collect();
+    Some(Small {
+        label: label.to_string(),
+        cells,
+    })
+}
+
+/// A colour from white through orange to dark red for `x` in [0, 1].
+fn heat(x: f64) -> String {
+    let x = x.clamp(0.0, 1.0);
+    let r = 255.0 - 80.0 * x;
+    let g = 245.0 * (1.0 - x).powf(0.8);
+    let b = 220.0 * (1.0 - x).powi(2);
+    format!("#{:02x}{:02x}{:02x}", r as u8, g as u8, b as u8)
+}
+
+fn fingerprints_svg(smalls: &[Small]) -> String {
+    let size = 150.0;
+    let per_row = 4;
+    let rows = smalls.len().div_ceil(per_row).max(1);
+    let (w, h) = (
+        per_row as f64 * (size + 20.0) + 10.0,
+        rows as f64 * (size + 40.0) + 30.0,
+    );
+    // One colour scale: log of the share of stations, over every election.
+    let max = smalls
+        .iter()
+        .flat_map(|s| s.cells.iter().map(|c| c.2))
+        .fold(0.0f64, f64::max)
+        .max(1e-12);
+    let floor = max * 1e-4;
+    let level = |v: f64| ((v.max(floor) / floor).ln() / (max / floor).ln()).clamp(0.0, 1.0);
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w:.0} {h:.0}\" width=\"100%\" font-family=\"sans-serif\" font-size=\"11\">\n"
+    );
+    let cell = size / SMALL_BINS as f64;
+    for (k, s) in smalls.iter().enumerate() {
+        let x0 = 10.0 + (k % per_row) as f64 * (size + 20.0);
+        let y0 = 20.0 + (k / per_row) as f64 * (size + 40.0);
+        let _ = writeln!(
+            svg,
+            "<text x=\"{x0:.1}\" y=\"{:.1}\">{}</text><rect x=\"{x0:.1}\" y=\"{y0:.1}\" width=\"{size}\" height=\"{size}\" fill=\"white\" stroke=\"#999\"/>",
+            y0 - 5.0,
+            escape(&s.label)
+        );
+        for &(t, sh, v) in &s.cells {
+            let _ = write!(
+                svg,
+                "<rect x=\"{:.2}\" y=\"{:.2}\" width=\"{cell:.2}\" height=\"{cell:.2}\" fill=\"{}\"/>",
+                x0 + t as f64 * cell,
+                y0 + size - (sh + 1) as f64 * cell,
+                heat(level(v))
+            );
+        }
+        svg.push('\n');
+    }
+    let _ = writeln!(
+        svg,
+        "<text x=\"10\" y=\"{:.0}\">x: turnout 0–100 %, y: winner's share 0–100 %; colour: share of the election's stations per cell, one logarithmic scale for every election (white below 1/10,000 of the largest cell)</text>",
+        h - 8.0
+    );
+    svg.push_str("</svg>\n");
+    svg
+}
+
+/// Estimates of one family over the elections: share of ballots (%), with
+/// the interval; filled when the verdict counts it as evidence, hollow
+/// when its model was not adequate.
+fn family_svg(family: &str, rows: &[&AtlasRow]) -> String {
+    let n = rows.len().max(1);
+    let (w, h, left, bottom) = (760.0, 240.0, 60.0, 70.0);
+    let pct = |r: &AtlasRow, x: Option<f64>| x.map(|v| 100.0 * v / r.ballots.max(1) as f64);
+    let mut lo = 0.0f64;
+    let mut hi = 0.0f64;
+    for r in rows {
+        for v in [
+            pct(r, Some(r.estimate)),
+            pct(r, r.ci_low),
+            pct(r, r.ci_high),
+        ]
+        .into_iter()
+        .flatten()
+        .filter(|v| v.is_finite())
+        {
+            lo = lo.min(v);
+            hi = hi.max(v);
+        }
+    }
+    if hi - lo < 1e-9 {
+        hi = lo + 1.0;
+    }
+    let pad = 0.05 * (hi - lo);
+    let (lo, hi) = (lo - pad, hi + pad);
+    let y = |v: f64| 10.0 + (h - bottom - 10.0) * (hi - v) / (hi - lo);
+    let step = (w - left - 20.0) / n as f64;
+    let x = |k: usize| left + step * (k as f64 + 0.5);
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" width=\"100%\" font-family=\"sans-serif\" font-size=\"11\">\n"
+    );
+    let _ = writeln!(
+        svg,
+        "<line x1=\"{left}\" x2=\"{}\" y1=\"{:.1}\" y2=\"{:.1}\" stroke=\"#888\"/>",
+        w - 10.0,
+        y(0.0),
+        y(0.0)
+    );
+    for t in 0..=4 {
+        let v = lo + (hi - lo) * t as f64 / 4.0;
+        let _ = writeln!(
+            svg,
+            "<text x=\"{:.0}\" y=\"{:.1}\" text-anchor=\"end\">{v:.1} %</text>",
+            left - 6.0,
+            y(v) + 4.0
+        );
+    }
+    for (k, r) in rows.iter().enumerate() {
+        let xc = x(k);
+        if let (Some(a), Some(b)) = (pct(r, r.ci_low), pct(r, r.ci_high)) {
+            let _ = writeln!(
+                svg,
+                "<line x1=\"{xc:.1}\" x2=\"{xc:.1}\" y1=\"{:.1}\" y2=\"{:.1}\" stroke=\"#31639a\" stroke-width=\"2\"/>",
+                y(a),
+                y(b)
+            );
+        }
+        if let Some(e) = pct(r, Some(r.estimate)).filter(|v| v.is_finite()) {
+            let fill = if r.evidence {
+                "#b22222"
+            } else if r.adequate {
+                "#31639a"
+            } else {
+                "white"
+            };
+            let _ = writeln!(
+                svg,
+                "<circle cx=\"{xc:.1}\" cy=\"{:.1}\" r=\"4\" fill=\"{fill}\" stroke=\"#31639a\"/>",
+                y(e)
+            );
+        }
+        let _ = writeln!(
+            svg,
+            "<text x=\"{xc:.1}\" y=\"{:.0}\" text-anchor=\"end\" transform=\"rotate(-40 {xc:.1} {:.0})\">{}</text>",
+            h - bottom + 14.0,
+            h - bottom + 14.0,
+            escape(&r.label)
+        );
+    }
+    let _ = writeln!(
+        svg,
+        "<text x=\"{left}\" y=\"{:.0}\">{} — share of ballots; red: evidence, blue: adequate, hollow: model not adequate</text>",
+        h - 4.0,
+        escape(family)
+    );
+    svg.push_str("</svg>\n");
+    svg
+}
+
+/// Writes `atlas.html` into `out` from the rows and the elections' folders.
+pub fn write(rows: &[AtlasRow], dirs: &[PathBuf], out: &Path) -> Result<()> {
+    let mut h = String::from(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>escrutinio atlas</title>\n<style>body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222}table{border-collapse:collapse;margin:1em 0;font-size:90%}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}th{background:#f0f0f0}td.l,th.l{text-align:left}</style></head><body>\n<h1>Atlas of elections</h1>\n",
+    );
+    let mut labels: Vec<&str> = Vec::new();
+    for r in rows {
+        if labels.last() != Some(&r.label.as_str()) {
+            labels.push(&r.label);
+        }
+    }
+    let _ = writeln!(
+        h,
+        "<p>{} elections, in date order. Each estimate is shown as a share of its election's ballots; the verdict and adequacy rules are those of <code>report.json</code> (see <code>docs/methods.md</code>). Data: <code>atlas.csv</code>, <code>atlas.parquet</code>.</p>",
+        labels.len()
+    );
+    let mut families: Vec<&str> = Vec::new();
+    for r in rows {
+        if !families.contains(&r.family.as_str()) {
+            families.push(&r.family);
+        }
+    }
+    h.push_str("<h2>Estimates over the elections</h2>\n");
+    for f in &families {
+        let of: Vec<&AtlasRow> = rows.iter().filter(|r| r.family == *f).collect();
+        h.push_str(&family_svg(f, &of));
+    }
+    h.push_str("<h2>Fingerprints of the winner (stations)</h2>\n");
+    let mut smalls = Vec::new();
+    for d in super::election_dirs(dirs)? {
+        let rec: Option<crate::batch::Completion> = std::fs::read(d.join(crate::batch::COMPLETION))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok());
+        if let Some(rec) = rec {
+            if let Some(s) = small_fingerprint(&d, &rec.label) {
+                smalls.push((rec.date.clone(), s));
+            }
+        }
+    }
+    smalls.sort_by(|a, b| (&a.0, &a.1.label).cmp(&(&b.0, &b.1.label)));
+    let smalls: Vec<Small> = smalls.into_iter().map(|(_, s)| s).collect();
+    if smalls.is_empty() {
+        h.push_str(
+            "<p>No election has a fingerprint (the turnout families need registered voters).</p>\n",
+        );
+    } else {
+        h.push_str(&fingerprints_svg(&smalls));
+    }
+    h.push_str("<h2>Every estimate</h2>\n<table><tr><th class=\"l\">election</th><th class=\"l\">date</th><th class=\"l\">verdict</th><th class=\"l\">family</th><th>estimate</th><th>interval</th><th>% of ballots</th><th class=\"l\">adequate</th><th class=\"l\">evidence</th></tr>\n");
+    for r in rows {
+        let int = |v: f64| crate::report::html::signed_int(v);
+        let _ = writeln!(
+            h,
+            "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{:.2}</td><td class=\"l\">{}</td><td class=\"l\">{}</td></tr>",
+            escape(&r.label),
+            escape(r.date.as_deref().unwrap_or("")),
+            escape(&r.verdict),
+            escape(&r.family),
+            int(r.estimate),
+            match (r.ci_low, r.ci_high) {
+                (Some(a), Some(b)) => format!("{} to {}", int(a), int(b)),
+                (Some(a), None) => format!("at least {}", int(a)),
+                _ => "–".into(),
+            },
+            100.0 * r.estimate / r.ballots.max(1) as f64,
+            if r.adequate { "yes" } else { "no" },
+            if r.evidence { "yes" } else { "no" }
+        );
+    }
+    h.push_str("</table>\n</body></html>\n");
+    let p = out.join("atlas.html");
+    std::fs::write(&p, h).map_err(|e| Error::output(&p, e))
+}
