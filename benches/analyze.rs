@@ -67,7 +67,7 @@ fn bench_size(c: &mut Criterion, label: &str, stations: usize, participation: bo
         out_dir: out,
         seed: 1,
         plan: Default::default(),
-        plots: true,
+        outputs: escrutinio::report::Outputs::default(),
         calibration: None,
     };
     g.bench_function("analyze_all_families", |b| {

@@ -27,8 +27,9 @@ pub struct AnalyzeOptions {
     /// Seed of every random procedure.
     pub seed: u64,
     pub plan: Plan,
-    /// Write the PNG/SVG plots (and inline them in the HTML).
-    pub plots: bool,
+    /// Which files to write (default all; without `plots` the HTML has no
+    /// figures).
+    pub outputs: crate::report::Outputs,
     /// Calibrate on placebo elections (`None`: no calibration).
     pub calibration: Option<CalibrationOptions>,
 }
@@ -44,7 +45,7 @@ impl AnalyzeOptions {
             out_dir,
             seed: 1,
             plan: Plan::default(),
-            plots: true,
+            outputs: crate::report::Outputs::default(),
             calibration: None,
         }
     }
@@ -103,7 +104,7 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<(Inputs, Report)> {
     if let Some(c) = &opts.calibration {
         calibrate_report(&inputs, &plan, &mut report, c)?;
     }
-    crate::report::write_outputs(&inputs, &report, &opts.out_dir, opts.plots)?;
+    crate::report::write_outputs(&inputs, &report, &opts.out_dir, opts.outputs)?;
     Ok((inputs, report))
 }
 

@@ -38,6 +38,9 @@ pub struct BatchOptions {
     pub seed: Option<u64>,
     /// Write PNG/SVG plots (default true).
     pub plots: Option<bool>,
+    /// Which files to write (`["json", "parquet"]`; default all):
+    /// `report.json` is always written (the atlas reads it).
+    pub outputs: Option<Vec<String>>,
     /// Calibrate on this many placebo elections (default: none).
     pub calibrate: Option<usize>,
     /// Stop an election at its first invalid row (default false: exclude
@@ -51,6 +54,7 @@ impl BatchOptions {
         BatchOptions {
             seed: self.seed.or(shared.seed),
             plots: self.plots.or(shared.plots),
+            outputs: self.outputs.clone().or_else(|| shared.outputs.clone()),
             calibrate: self.calibrate.or(shared.calibrate),
             fail_on_invalid_rows: self.fail_on_invalid_rows.or(shared.fail_on_invalid_rows),
         }
@@ -235,6 +239,23 @@ pub fn is_current(dir: &Path, c: &Completion) -> bool {
         .is_some_and(|old| &old == c)
 }
 
+/// The files an election writes: the manifest's `outputs` (report.json
+/// always) less the plots when `plots = false`.
+fn outputs_of(o: &BatchOptions) -> Result<crate::report::Outputs> {
+    let mut out = match &o.outputs {
+        Some(list) => list
+            .join(",")
+            .parse::<crate::report::Outputs>()
+            .map_err(Error::Options)?,
+        None => crate::report::Outputs::default(),
+    };
+    out.json = true;
+    if o.plots == Some(false) {
+        out.plots = false;
+    }
+    Ok(out)
+}
+
 fn analyze_into(e: &ElectionEntry, o: &BatchOptions, dir: &Path) -> Result<()> {
     let opts = AnalyzeOptions {
         files: InputFiles {
@@ -257,7 +278,7 @@ fn analyze_into(e: &ElectionEntry, o: &BatchOptions, dir: &Path) -> Result<()> {
         out_dir: dir.to_path_buf(),
         seed: o.seed.unwrap_or(1),
         plan: Plan::default(),
-        plots: o.plots.unwrap_or(true),
+        outputs: outputs_of(o)?,
         calibration: o.calibrate.map(|r| CalibrationOptions {
             replicates: r,
             ..CalibrationOptions::default()

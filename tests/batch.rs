@@ -219,3 +219,42 @@ fn every_bundled_manifest_parses_and_names_existing_files() {
         "a manifest per shared data set and one for the sample"
     );
 }
+
+#[test]
+fn outputs_choose_the_files_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("o");
+    let sample = common::root().join("data/sample/election.csv");
+    let o = Command::new(common::bin())
+        .args([
+            "analyze",
+            sample.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .args(["--outputs", "json,parquet"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["regions.parquet", "report.json", "stations.parquet"]
+    );
+    let o = Command::new(common::bin())
+        .args([
+            "analyze",
+            sample.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .args(["--outputs", "json,pdf"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown output \"pdf\""));
+}

@@ -180,7 +180,10 @@ fn regions_table_has_the_documented_columns_and_ranks() {
         out_dir: out.clone(),
         seed: 1,
         plan: Plan::default(),
-        plots: false,
+        outputs: escrutinio::report::Outputs {
+            plots: false,
+            ..Default::default()
+        },
         calibration: None,
     };
     let (_, report) = escrutinio::analyze::analyze(&opts).unwrap();

@@ -42,6 +42,10 @@ pub struct Args {
     /// Write no plots (report.html then has no figures).
     #[arg(long)]
     pub no_plots: bool,
+    /// Which files to write: a comma-separated list of json, csv, parquet,
+    /// html, plots (default all).
+    #[arg(long, default_value = "all", value_name = "LIST")]
+    pub outputs: escrutinio::report::Outputs,
     /// Skip the digit tests.
     #[arg(long)]
     pub no_digits: bool,
@@ -99,7 +103,10 @@ pub fn run(a: Args) -> escrutinio::Result<i32> {
         out_dir: a.out,
         seed: a.seed,
         plan,
-        plots: !a.no_plots,
+        outputs: escrutinio::report::Outputs {
+            plots: a.outputs.plots && !a.no_plots,
+            ..a.outputs
+        },
         calibration: a.calibrate.map(|r| CalibrationOptions {
             replicates: r,
             ..CalibrationOptions::default()
