@@ -104,12 +104,8 @@ fn fingerprints_svg(smalls: &[Small]) -> String {
         }
         svg.push('\n');
     }
-    let _ = writeln!(
-        svg,
-        "<text x=\"10\" y=\"{:.0}\">x: turnout 0–100 %, y: winner's share 0–100 %; colour: share of the election's stations per cell, one logarithmic scale for every election (white below 1/10,000 of the largest cell)</text>",
-        h - 8.0
-    );
     svg.push_str("</svg>\n");
+    svg.push_str("<p>x: turnout 0–100 %; y: the winner's share 0–100 %; colour: share of the election's stations per cell, on one logarithmic scale for every election (white below 1/10,000 of the largest cell).</p>\n");
     svg
 }
 
@@ -118,8 +114,20 @@ fn fingerprints_svg(smalls: &[Small]) -> String {
 /// when its model was not adequate.
 fn family_svg(family: &str, rows: &[&AtlasRow]) -> String {
     let n = rows.len().max(1);
-    let (w, h, left, bottom) = (760.0, 240.0, 60.0, 70.0);
-    let pct = |r: &AtlasRow, x: Option<f64>| x.map(|v| 100.0 * v / r.ballots.max(1) as f64);
+    let (w, h, left, bottom) = (760.0, 240.0, 70.0, 70.0);
+    // Ballot estimates as a share of the election's ballots; the
+    // integer-percentage anomaly in stations.
+    let stations = family == "integer_percent";
+    let pct = |r: &AtlasRow, x: Option<f64>| {
+        x.map(|v| {
+            if stations {
+                v
+            } else {
+                100.0 * v / r.ballots.max(1) as f64
+            }
+        })
+    };
+    let unit = if stations { "" } else { " %" };
     let mut lo = 0.0f64;
     let mut hi = 0.0f64;
     for r in rows {
@@ -158,7 +166,7 @@ fn family_svg(family: &str, rows: &[&AtlasRow]) -> String {
         let v = lo + (hi - lo) * t as f64 / 4.0;
         let _ = writeln!(
             svg,
-            "<text x=\"{:.0}\" y=\"{:.1}\" text-anchor=\"end\">{v:.1} %</text>",
+            "<text x=\"{:.0}\" y=\"{:.1}\" text-anchor=\"end\">{v:.1}{unit}</text>",
             left - 6.0,
             y(v) + 4.0
         );
@@ -197,9 +205,14 @@ fn family_svg(family: &str, rows: &[&AtlasRow]) -> String {
     }
     let _ = writeln!(
         svg,
-        "<text x=\"{left}\" y=\"{:.0}\">{} — share of ballots; red: evidence, blue: adequate, hollow: model not adequate</text>",
+        "<text x=\"{left}\" y=\"{:.0}\">{} — {}; red: evidence, blue: adequate, hollow: model not adequate</text>",
         h - 4.0,
-        escape(family)
+        escape(family),
+        if stations {
+            "integer stations above the exact null, with its 95 % band"
+        } else {
+            "share of ballots, with the interval"
+        }
     );
     svg.push_str("</svg>\n");
     svg

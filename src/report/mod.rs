@@ -84,9 +84,11 @@ impl std::str::FromStr for Outputs {
                 "html" => o.html = true,
                 "plots" => o.plots = true,
                 "all" => o = Outputs::default(),
-                other => return Err(format!(
+                other => {
+                    return Err(format!(
                     "unknown output {other:?}: choose among json, csv, parquet, html, plots, all"
-                )),
+                ))
+                }
             }
         }
         Ok(o)
