@@ -71,7 +71,9 @@ pub fn build_report(inputs: &Inputs, plan: &CheckedPlan, seed: u64) -> Result<Re
         plan.independent_counts = None;
     }
     let ctx = Context::new(seed);
+    let progress = crate::progress::task("analysing", None);
     let outcome = plan.run(inputs, &ctx);
+    drop(progress);
     let mut methods = vec!["summary"];
     methods.extend(outcome.ran);
     Ok(Report {

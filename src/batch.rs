@@ -346,9 +346,11 @@ pub fn run(
         })
         .collect();
     let results = std::sync::Mutex::new(Vec::with_capacity(chosen.len()));
+    let progress = crate::progress::task("elections", Some(chosen.len() as u64));
     rayon::scope(|s| {
         for q in &queues {
             let results = &results;
+            let progress = &progress;
             s.spawn(move |_| {
                 for &(k, e) in q {
                     let o = run_election(e, &m.options, out)
@@ -357,6 +359,7 @@ pub fn run(
                         .lock()
                         .expect("no task panics")
                         .push((k, e.label.clone(), o));
+                    progress.inc();
                 }
             });
         }

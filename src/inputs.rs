@@ -93,6 +93,7 @@ pub struct Inputs {
 impl Inputs {
     /// Loads and validates every input file, each once.
     pub fn load(files: &InputFiles) -> Result<Inputs> {
+        let _progress = crate::progress::task("loading and validating", None);
         let schema = match &files.schema {
             Some(p) => Schema::from_file(p)?,
             None => Schema::standard(),

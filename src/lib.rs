@@ -42,6 +42,7 @@ pub mod error;
 pub mod inputs;
 pub mod io;
 pub mod methods;
+pub mod progress;
 pub mod report;
 pub mod rng;
 pub mod simulate;

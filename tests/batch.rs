@@ -258,3 +258,30 @@ fn outputs_choose_the_files_written() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("unknown output \"pdf\""));
 }
+
+#[test]
+fn progress_never_reaches_a_pipe_or_the_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = common::root().join("data/sample/election.csv");
+    let run = |out: &str, quiet: bool| {
+        let mut c = Command::new(common::bin());
+        if quiet {
+            c.arg("--quiet");
+        }
+        let o = c
+            .args(["analyze", sample.to_str().unwrap(), "--outputs", "json"])
+            .args(["--out", dir.path().join(out).to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(o.status.success());
+        // stderr is a pipe here: no progress bars, no escape codes.
+        assert!(
+            o.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(!o.stdout.contains(&0x1b), "no escape codes on stdout");
+        std::fs::read(dir.path().join(out).join("report.json")).unwrap()
+    };
+    assert_eq!(run("a", false), run("b", true));
+}

@@ -158,6 +158,7 @@ pub fn run_placebos(
     if !inputs.has_participation() {
         plan.hourly = None;
     }
+    let progress = crate::progress::task("placebo elections", Some(replicates as u64));
     let runs: Vec<_> = (0..replicates as u64)
         .into_par_iter()
         .map(|r| {
@@ -171,6 +172,7 @@ pub fn run_placebos(
                 .iter()
                 .map(|n| (n.family, n.estimate))
                 .collect();
+            progress.inc();
             (outcome.findings.tests(), estimates)
         })
         .collect();

@@ -7,6 +7,7 @@ mod check;
 mod digits;
 mod fingerprint;
 mod hourly;
+mod progress;
 mod simulate;
 mod validate;
 
@@ -21,6 +22,9 @@ pub struct Cli {
     /// `RAYON_NUM_THREADS` also works). Results do not depend on it.
     #[arg(long, global = true, value_name = "N")]
     pub threads: Option<usize>,
+    /// No progress bars (they are drawn on stderr only when it is a terminal).
+    #[arg(long, global = true)]
+    pub quiet: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -121,6 +125,7 @@ pub fn run(cli: Cli) -> escrutinio::Result<i32> {
             .build_global()
             .map_err(|e| escrutinio::Error::Options(format!("--threads {n}: {e}")))?;
     }
+    progress::install(cli.quiet);
     match cli.command {
         Command::Validate(a) => validate::run(a),
         Command::Simulate(a) => simulate::run(a),
