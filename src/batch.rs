@@ -315,13 +315,94 @@ pub fn run_election(e: &ElectionEntry, shared: &BatchOptions, out: &Path) -> Res
     Ok(Outcome::Done)
 }
 
-/// Runs a manifest's elections (those of `shard`), `jobs` at a time, each
-/// into `out/<label>`. Returns each election's outcome in manifest order.
+/// The scheduler's state: the next election to start, and the estimated
+/// memory and number of those running.
+struct Schedule {
+    next: usize,
+    in_flight: u64,
+    running: usize,
+}
+
+/// Peak memory an election's analysis is expected to need, in bytes: a
+/// deliberately generous heuristic from its input sizes (gzip files by
+/// their decompressed size, read from the trailer): 12 × the station
+/// file's text, 4 × the other files, and 100 MB for the process. Measured
+/// (2 cores): Russia 2011, 33.0 MB of text, peaked at 211 MB (estimate
+/// 496 MB); the 208 KB sample at 32 MB (estimate 102 MB).
+pub fn memory_estimate(e: &ElectionEntry) -> u64 {
+    let size = |p: &Path| -> u64 {
+        let Ok(meta) = std::fs::metadata(p) else {
+            return 0;
+        };
+        let stored = meta.len();
+        // gzip's ISIZE (the last four bytes): the decompressed size mod 2^32.
+        let gz = std::fs::File::open(p).ok().and_then(|mut f| {
+            use std::io::{Read, Seek, SeekFrom};
+            let mut magic = [0u8; 2];
+            f.read_exact(&mut magic).ok()?;
+            if magic != [0x1f, 0x8b] || stored < 18 {
+                return None;
+            }
+            f.seek(SeekFrom::End(-4)).ok()?;
+            let mut isize = [0u8; 4];
+            f.read_exact(&mut isize).ok()?;
+            Some(u64::from(u32::from_le_bytes(isize)))
+        });
+        gz.unwrap_or(stored).max(stored)
+    };
+    let others: u64 = [
+        &e.hourly,
+        &e.bulletins,
+        &e.logs,
+        &e.reference,
+        &e.independent,
+    ]
+    .into_iter()
+    .flatten()
+    .map(|p| size(p))
+    .sum();
+    12 * size(&e.file) + 4 * others + 100_000_000
+}
+
+/// Parses a memory size: `4G`, `1500M`, `512K` or bytes.
+pub fn parse_memory(s: &str) -> std::result::Result<u64, String> {
+    let t = s.trim();
+    let (num, unit) = match t.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
+        Some((i, _)) => (&t[..i], t[i..].to_ascii_uppercase()),
+        None => (t, String::new()),
+    };
+    let scale: u64 = match unit.trim_end_matches('B').trim_end_matches('I') {
+        "" => 1,
+        "K" => 1 << 10,
+        "M" => 1 << 20,
+        "G" => 1 << 30,
+        "T" => 1 << 40,
+        _ => {
+            return Err(format!(
+                "memory size {s:?}: write e.g. 4G, 1500M or a number of bytes"
+            ))
+        }
+    };
+    let v: f64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("memory size {s:?}: write e.g. 4G, 1500M or a number of bytes"))?;
+    if !(v > 0.0 && v.is_finite()) {
+        return Err(format!("memory size {s:?} must be positive"));
+    }
+    Ok((v * scale as f64) as u64)
+}
+
+/// Runs a manifest's elections (those of `shard`), up to `jobs` at a time
+/// and, with `max_memory`, only as many as fit its budget by
+/// [`memory_estimate`], each into `out/<label>`. Returns each election's
+/// outcome in manifest order.
 pub fn run(
     m: &Manifest,
     out: &Path,
     jobs: usize,
     shard: Option<Shard>,
+    max_memory: Option<u64>,
 ) -> Result<Vec<(String, Outcome)>> {
     std::fs::create_dir_all(out).map_err(|e| Error::output(out, e))?;
     let chosen: Vec<&ElectionEntry> = m
@@ -331,36 +412,56 @@ pub fn run(
         .filter(|(k, _)| shard.is_none_or(|s| k % s.count == s.index - 1))
         .map(|(_, e)| e)
         .collect();
-    // `jobs` queues (elections dealt round-robin), each worked through in
-    // order by one task; the analyses' own parallel work shares the global
-    // pool, so one job still uses every core.
+    // `jobs` workers (threads outside the pool) take elections in manifest
+    // order; an election starts only while the estimated memory of those
+    // running plus its own stays within the budget (one runs alone if it
+    // exceeds the budget by itself). The analyses' parallel work shares the
+    // global pool, so one job still uses every core. Outcomes do not depend
+    // on the schedule: each election reads and writes only its own files.
     let jobs = jobs.clamp(1, chosen.len().max(1));
-    let queues: Vec<Vec<(usize, &ElectionEntry)>> = (0..jobs)
-        .map(|q| {
-            chosen
-                .iter()
-                .enumerate()
-                .filter(|(k, _)| k % jobs == q)
-                .map(|(k, e)| (k, *e))
-                .collect()
-        })
-        .collect();
+    let needs: Vec<u64> = chosen.iter().map(|e| memory_estimate(e)).collect();
+    let state = std::sync::Mutex::new(Schedule {
+        next: 0,
+        in_flight: 0,
+        running: 0,
+    });
+    let turn = std::sync::Condvar::new();
     let results = std::sync::Mutex::new(Vec::with_capacity(chosen.len()));
     let progress = crate::progress::task("elections", Some(chosen.len() as u64));
-    rayon::scope(|s| {
-        for q in &queues {
-            let results = &results;
-            let progress = &progress;
-            s.spawn(move |_| {
-                for &(k, e) in q {
-                    let o = run_election(e, &m.options, out)
-                        .unwrap_or_else(|err| Outcome::Failed(err.to_string()));
-                    results
-                        .lock()
-                        .expect("no task panics")
-                        .push((k, e.label.clone(), o));
-                    progress.inc();
-                }
+    std::thread::scope(|s| {
+        for _ in 0..jobs {
+            s.spawn(|| loop {
+                let k = {
+                    let mut st = state.lock().expect("no worker panics");
+                    loop {
+                        if st.next >= chosen.len() {
+                            break None;
+                        }
+                        let need = needs[st.next];
+                        let fits = max_memory.is_none_or(|m| st.in_flight + need <= m);
+                        if st.running == 0 || fits {
+                            let k = st.next;
+                            st.next += 1;
+                            st.in_flight += need;
+                            st.running += 1;
+                            break Some(k);
+                        }
+                        st = turn.wait(st).expect("no worker panics");
+                    }
+                };
+                let Some(k) = k else { break };
+                let e = chosen[k];
+                let o = run_election(e, &m.options, out)
+                    .unwrap_or_else(|err| Outcome::Failed(err.to_string()));
+                results
+                    .lock()
+                    .expect("no worker panics")
+                    .push((k, e.label.clone(), o));
+                progress.inc();
+                let mut st = state.lock().expect("no worker panics");
+                st.in_flight -= needs[k];
+                st.running -= 1;
+                turn.notify_all();
             });
         }
     });

@@ -285,3 +285,24 @@ fn progress_never_reaches_a_pipe_or_the_outputs() {
     };
     assert_eq!(run("a", false), run("b", true));
 }
+
+#[test]
+fn a_memory_budget_runs_elections_one_at_a_time_with_the_same_outputs() {
+    assert_eq!(escrutinio::batch::parse_memory("4G"), Ok(4 << 30));
+    assert_eq!(escrutinio::batch::parse_memory("1500M"), Ok(1500 << 20));
+    assert_eq!(escrutinio::batch::parse_memory("2.5GiB"), Ok(5 << 29));
+    assert!(escrutinio::batch::parse_memory("lots").is_err());
+    let dir = tempfile::tempdir().unwrap();
+    let m = manifest(dir.path());
+    let free = dir.path().join("free");
+    let tight = dir.path().join("tight");
+    assert!(batch(&m, &free, &["--jobs", "3"]).status.success());
+    // A budget below one election's estimate: each runs alone.
+    let o = batch(&m, &tight, &["--jobs", "3", "--max-memory", "1M"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (a, b) = (files(&free), files(&tight));
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (k, v) in &a {
+        assert!(b[k] == *v, "{k}");
+    }
+}

@@ -27,11 +27,15 @@ pub struct Args {
     /// Run one slice of the manifest: elections k with k mod n = i − 1.
     #[arg(long, value_name = "i/n")]
     pub shard: Option<Shard>,
+    /// Start an election only while the estimated memory of those running
+    /// stays within this budget (e.g. 4G; estimates from input sizes).
+    #[arg(long, value_name = "SIZE", value_parser = batch::parse_memory)]
+    pub max_memory: Option<u64>,
 }
 
 pub fn run(a: Args) -> escrutinio::Result<i32> {
     let m = Manifest::from_file(&a.manifest)?;
-    let outcomes = batch::run(&m, &a.out, a.jobs, a.shard)?;
+    let outcomes = batch::run(&m, &a.out, a.jobs, a.shard, a.max_memory)?;
     let mut failed = 0;
     let mut out = String::new();
     for (label, o) in &outcomes {
