@@ -1,8 +1,9 @@
 //! `atlas.html`: the elections of an atlas side by side — each estimating
 //! family's estimate over the elections (share of ballots, with interval),
-//! the integer-percentage anomaly, and small multiples of the winner's
+//! the integer-percentage anomaly, small multiples of the winner's
 //! fingerprint (stations by turnout and winner's share) on one colour
-//! scale, as in Kobak, Shpilkin & Pshenichnikov's comet plots. Hand-written
+//! scale, as in Kobak, Shpilkin & Pshenichnikov's comet plots, and small
+//! multiples of the turnout histograms on one scale. Hand-written
 //! SVG: the page is self-contained and deterministic.
 
 use std::fmt::Write as _;
@@ -106,6 +107,78 @@ fn fingerprints_svg(smalls: &[Small]) -> String {
     }
     svg.push_str("</svg>\n");
     svg.push_str("<p>x: turnout 0–100 %; y: the winner's share 0–100 %; colour: share of the election's stations per cell, on one logarithmic scale for every election (white below 1/10,000 of the largest cell).</p>\n");
+    svg
+}
+
+/// One election's turnout histogram (stations per 1-point bin; the last
+/// bin is 100 % or more), as shares of its stations.
+fn turnout_histogram(dir: &Path, label: &str) -> Option<(String, Vec<f64>)> {
+    let r: Value = serde_json::from_slice(&std::fs::read(dir.join("report.json")).ok()?).ok()?;
+    let counts: Vec<f64> = r["summary"]["turnout_distribution"]["histogram"]["stations"]
+        .as_array()?
+        .iter()
+        .filter_map(|v| v.as_f64())
+        .collect();
+    let total: f64 = counts.iter().sum();
+    (total > 0.0).then(|| {
+        (
+            label.to_string(),
+            counts.iter().map(|c| c / total).collect(),
+        )
+    })
+}
+
+/// Small multiples of the turnout histograms on one vertical scale.
+fn histograms_svg(hists: &[(String, Vec<f64>)]) -> String {
+    let (pw, ph) = (220.0, 110.0);
+    let per_row = 4;
+    let rows = hists.len().div_ceil(per_row).max(1);
+    let (w, h) = (
+        per_row as f64 * (pw + 20.0) + 10.0,
+        rows as f64 * (ph + 40.0) + 10.0,
+    );
+    let max = hists
+        .iter()
+        .flat_map(|(_, v)| v.iter().copied())
+        .fold(0.0f64, f64::max)
+        .max(1e-12);
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w:.0} {h:.0}\" width=\"100%\" font-family=\"sans-serif\" font-size=\"11\">\n"
+    );
+    for (k, (label, v)) in hists.iter().enumerate() {
+        let x0 = 10.0 + (k % per_row) as f64 * (pw + 20.0);
+        let y0 = 20.0 + (k / per_row) as f64 * (ph + 40.0);
+        let _ = writeln!(
+            svg,
+            "<text x=\"{x0:.1}\" y=\"{:.1}\">{}</text><line x1=\"{x0:.1}\" x2=\"{:.1}\" y1=\"{:.1}\" y2=\"{:.1}\" stroke=\"#999\"/>",
+            y0 - 5.0,
+            escape(label),
+            x0 + pw,
+            y0 + ph,
+            y0 + ph
+        );
+        let bw = pw / v.len().max(1) as f64;
+        for (b, &x) in v.iter().enumerate() {
+            if x <= 0.0 {
+                continue;
+            }
+            let bh = ph * x / max;
+            let colour = if b + 1 == v.len() {
+                "#b22222"
+            } else {
+                "#31639a"
+            };
+            let _ = write!(
+                svg,
+                "<rect x=\"{:.2}\" y=\"{:.2}\" width=\"{:.2}\" height=\"{bh:.2}\" fill=\"{colour}\"/>",
+                x0 + b as f64 * bw,
+                y0 + ph - bh,
+                bw * 0.9
+            );
+        }
+        svg.push('\n');
+    }
+    svg.push_str("</svg>\n<p>Stations per 1-point turnout bin, 0–100 % (red: 100 % or more), as a share of each election's stations, on one vertical scale: the integer-percentage spikes and the right-hand tails compare directly.</p>\n");
     svg
 }
 
@@ -265,6 +338,25 @@ pub fn write(rows: &[AtlasRow], dirs: &[PathBuf], out: &Path) -> Result<()> {
         );
     } else {
         h.push_str(&fingerprints_svg(&smalls));
+    }
+    h.push_str("<h2>Turnout histograms</h2>\n");
+    let mut hists = Vec::new();
+    for d in super::election_dirs(dirs)? {
+        let rec: Option<crate::batch::Completion> = std::fs::read(d.join(crate::batch::COMPLETION))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok());
+        if let Some(rec) = rec {
+            if let Some(t) = turnout_histogram(&d, &rec.label) {
+                hists.push((rec.date.clone(), t));
+            }
+        }
+    }
+    hists.sort_by(|a, b| (&a.0, &a.1 .0).cmp(&(&b.0, &b.1 .0)));
+    let hists: Vec<(String, Vec<f64>)> = hists.into_iter().map(|(_, t)| t).collect();
+    if hists.is_empty() {
+        h.push_str("<p>No election has registered voters, so no turnout.</p>\n");
+    } else {
+        h.push_str(&histograms_svg(&hists));
     }
     h.push_str("<h2>Every estimate</h2>\n<table><tr><th class=\"l\">election</th><th class=\"l\">date</th><th class=\"l\">verdict</th><th class=\"l\">family</th><th>estimate</th><th>interval</th><th>% of ballots</th><th class=\"l\">adequate</th><th class=\"l\">evidence</th></tr>\n");
     for r in rows {

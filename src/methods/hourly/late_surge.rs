@@ -938,6 +938,13 @@ pub fn late_surge(
     // The estimator's bias under the fitted clean model (parametric bootstrap).
     let (bias, bias_by) = clean_model_bias(&d, &fitted, regions, opts, pace, ctx);
     // Bootstrap over stations, nationally and per region.
+    let progress = (opts.bootstrap > 0)
+        .then(|| crate::progress::task("late-surge bootstrap", Some(opts.bootstrap as u64)));
+    let tick = || {
+        if let Some(p) = &progress {
+            p.inc();
+        }
+    };
     let boot: Vec<(f64, Vec<f64>)> = match opts.bootstrap_method {
         BootstrapMethod::Linearised => {
             let step = OneStep::new(&d, &fitted, &kept, pace);
@@ -946,6 +953,7 @@ pub fn late_surge(
                 .map(|r| {
                     let mut draws =
                         IndexDraws::from_stream(&mut ctx.stream(Purpose::LateSurgeBootstrap, r));
+                    tick();
                     let mut w = vec![0u32; m];
                     for _ in 0..m {
                         w[draws.below(m)] += 1;
@@ -958,6 +966,7 @@ pub fn late_surge(
             .into_par_iter()
             .map(|r| {
                 use rand::Rng as _;
+                tick();
                 let mut g = ctx.stream(Purpose::LateSurgeBootstrap, r);
                 let idx: Vec<usize> = (0..m).map(|_| g.random_range(0..m)).collect();
                 let f = fit(&d, &idx, regions, opts.min_region, pace);

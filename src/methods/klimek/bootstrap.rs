@@ -146,9 +146,14 @@ pub(super) fn replicates(
         }
         _ => None,
     };
+    let progress = (opts.bootstrap > 0)
+        .then(|| crate::progress::task("Klimek bootstrap", Some(opts.bootstrap as u64)));
     (0..opts.bootstrap)
         .into_par_iter()
         .map(|r| {
+            if let Some(p) = &progress {
+                p.inc();
+            }
             let mut g = ctx.stream(Purpose::KlimekResample, r as u64);
             let idx: Vec<usize> = (0..n).map(|_| g.random_range(0..n)).collect();
             let o = observed_hist(d, Some(&idx), opts.bins).normalised();
