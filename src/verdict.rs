@@ -451,24 +451,20 @@ pub fn compose(e: &Election, f: &Findings) -> Verdict {
         } else {
             None
         };
-        let adequate = reason.is_none();
-        national.push(NationalEstimate {
-            family: "reference_subset",
-            quantity: "leader votes above the reference stations' votes per registered voter, in the units they cover",
-            estimate: r.excess,
-            ci_low: r.ci_low,
-            ci_high: r.ci_high,
-            ci_level: r.options.ci_level,
-            share_of_ballots: share(r.excess, ballots),
-            adequate,
+        push(
+            "reference_subset",
+            "leader votes above the reference stations' votes per registered voter, in the units they cover",
+            r.excess,
+            (r.ci_low, r.ci_high),
+            r.options.ci_level,
             reason,
-            // Material against the ballots of the units it covers.
-            evidence: adequate
+        );
+        // Material against the ballots of the units it covers, not all.
+        if let Some(n) = national.last_mut() {
+            n.evidence = n.adequate
                 && r.ci_low
-                    .is_some_and(|l| l > MATERIALITY * r.ballots_covered as f64),
-            placebo_low: None,
-            placebo_high: None,
-        });
+                    .is_some_and(|l| l > MATERIALITY * r.ballots_covered as f64);
+        }
     }
     if let Some(x) = &f.independent_counts {
         if x.certain {

@@ -220,21 +220,22 @@ fn every_bundled_manifest_parses_and_names_existing_files() {
     );
 }
 
+/// `escrutinio analyze` of the bundled sample into `out` with `--outputs`.
+fn analyze_sample(out: &Path, outputs: &str) -> std::process::Output {
+    let sample = common::root().join("data/sample/election.csv");
+    Command::new(common::bin())
+        .args(["analyze", sample.to_str().unwrap(), "--out"])
+        .arg(out)
+        .args(["--outputs", outputs])
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn outputs_choose_the_files_written() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("o");
-    let sample = common::root().join("data/sample/election.csv");
-    let o = Command::new(common::bin())
-        .args([
-            "analyze",
-            sample.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .args(["--outputs", "json,parquet"])
-        .output()
-        .unwrap();
+    let o = analyze_sample(&out, "json,parquet");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let mut names: Vec<String> = std::fs::read_dir(&out)
         .unwrap()
@@ -245,16 +246,7 @@ fn outputs_choose_the_files_written() {
         names,
         ["regions.parquet", "report.json", "stations.parquet"]
     );
-    let o = Command::new(common::bin())
-        .args([
-            "analyze",
-            sample.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .args(["--outputs", "json,pdf"])
-        .output()
-        .unwrap();
+    let o = analyze_sample(&out, "json,pdf");
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("unknown output \"pdf\""));
 }

@@ -7,11 +7,11 @@
 //! SVG: the page is self-contained and deterministic.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value;
 
-use super::AtlasRow;
+use super::{AtlasRow, ElectionFolder};
 use crate::error::{Error, Result};
 use crate::report::html::escape;
 
@@ -25,8 +25,7 @@ struct Small {
     cells: Vec<(usize, usize, f64)>,
 }
 
-fn small_fingerprint(dir: &Path, label: &str) -> Option<Small> {
-    let r: Value = serde_json::from_slice(&std::fs::read(dir.join("report.json")).ok()?).ok()?;
+fn small_fingerprint(r: &Value, label: &str) -> Option<Small> {
     let c = r["fingerprint"]["contestants"]
         .as_array()?
         .iter()
@@ -56,6 +55,13 @@ fn small_fingerprint(dir: &Path, label: &str) -> Option<Small> {
     })
 }
 
+/// The opening tag of a page-wide SVG of `w` × `h` user units.
+fn svg_open(w: f64, h: f64) -> String {
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w:.0} {h:.0}\" width=\"100%\" font-family=\"sans-serif\" font-size=\"11\">\n"
+    )
+}
+
 /// A colour from white through orange to dark red for `x` in [0, 1].
 fn heat(x: f64) -> String {
     let x = x.clamp(0.0, 1.0);
@@ -81,9 +87,7 @@ fn fingerprints_svg(smalls: &[Small]) -> String {
         .max(1e-12);
     let floor = max * 1e-4;
     let level = |v: f64| ((v.max(floor) / floor).ln() / (max / floor).ln()).clamp(0.0, 1.0);
-    let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w:.0} {h:.0}\" width=\"100%\" font-family=\"sans-serif\" font-size=\"11\">\n"
-    );
+    let mut svg = svg_open(w, h);
     let cell = size / SMALL_BINS as f64;
     for (k, s) in smalls.iter().enumerate() {
         let x0 = 10.0 + (k % per_row) as f64 * (size + 20.0);
@@ -112,8 +116,7 @@ fn fingerprints_svg(smalls: &[Small]) -> String {
 
 /// One election's turnout histogram (stations per 1-point bin; the last
 /// bin is 100 % or more), as shares of its stations.
-fn turnout_histogram(dir: &Path, label: &str) -> Option<(String, Vec<f64>)> {
-    let r: Value = serde_json::from_slice(&std::fs::read(dir.join("report.json")).ok()?).ok()?;
+fn turnout_histogram(r: &Value, label: &str) -> Option<(String, Vec<f64>)> {
     let counts: Vec<f64> = r["summary"]["turnout_distribution"]["histogram"]["stations"]
         .as_array()?
         .iter()
@@ -142,9 +145,7 @@ fn histograms_svg(hists: &[(String, Vec<f64>)]) -> String {
         .flat_map(|(_, v)| v.iter().copied())
         .fold(0.0f64, f64::max)
         .max(1e-12);
-    let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w:.0} {h:.0}\" width=\"100%\" font-family=\"sans-serif\" font-size=\"11\">\n"
-    );
+    let mut svg = svg_open(w, h);
     for (k, (label, v)) in hists.iter().enumerate() {
         let x0 = 10.0 + (k % per_row) as f64 * (pw + 20.0);
         let y0 = 20.0 + (k / per_row) as f64 * (ph + 40.0);
@@ -225,9 +226,7 @@ fn family_svg(family: &str, rows: &[&AtlasRow]) -> String {
     let y = |v: f64| 10.0 + (h - bottom - 10.0) * (hi - v) / (hi - lo);
     let step = (w - left - 20.0) / n as f64;
     let x = |k: usize| left + step * (k as f64 + 0.5);
-    let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" width=\"100%\" font-family=\"sans-serif\" font-size=\"11\">\n"
-    );
+    let mut svg = svg_open(w, h);
     let _ = writeln!(
         svg,
         "<line x1=\"{left}\" x2=\"{}\" y1=\"{:.1}\" y2=\"{:.1}\" stroke=\"#888\"/>",
@@ -291,21 +290,16 @@ fn family_svg(family: &str, rows: &[&AtlasRow]) -> String {
     svg
 }
 
-/// Writes `atlas.html` into `out` from the rows and the elections' folders.
-pub fn write(rows: &[AtlasRow], dirs: &[PathBuf], out: &Path) -> Result<()> {
+/// Writes `atlas.html` into `out` from the rows and the elections' folders
+/// (in date order).
+pub fn write(rows: &[AtlasRow], folders: &[ElectionFolder], out: &Path) -> Result<()> {
     let mut h = String::from(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>escrutinio atlas</title>\n<style>body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222}table{border-collapse:collapse;margin:1em 0;font-size:90%}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}th{background:#f0f0f0}td.l,th.l{text-align:left}</style></head><body>\n<h1>Atlas of elections</h1>\n",
     );
-    let mut labels: Vec<&str> = Vec::new();
-    for r in rows {
-        if labels.last() != Some(&r.label.as_str()) {
-            labels.push(&r.label);
-        }
-    }
     let _ = writeln!(
         h,
         "<p>{} elections, in date order. Each estimate is shown as a share of its election's ballots; the verdict and adequacy rules are those of <code>report.json</code> (see <code>docs/methods.md</code>). Data: <code>atlas.csv</code>, <code>atlas.parquet</code>.</p>",
-        labels.len()
+        folders.len()
     );
     let mut families: Vec<&str> = Vec::new();
     for r in rows {
@@ -319,19 +313,10 @@ pub fn write(rows: &[AtlasRow], dirs: &[PathBuf], out: &Path) -> Result<()> {
         h.push_str(&family_svg(f, &of));
     }
     h.push_str("<h2>Fingerprints of the winner (stations)</h2>\n");
-    let mut smalls = Vec::new();
-    for d in super::election_dirs(dirs)? {
-        let rec: Option<crate::batch::Completion> = std::fs::read(d.join(crate::batch::COMPLETION))
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok());
-        if let Some(rec) = rec {
-            if let Some(s) = small_fingerprint(&d, &rec.label) {
-                smalls.push((rec.date.clone(), s));
-            }
-        }
-    }
-    smalls.sort_by(|a, b| (&a.0, &a.1.label).cmp(&(&b.0, &b.1.label)));
-    let smalls: Vec<Small> = smalls.into_iter().map(|(_, s)| s).collect();
+    let smalls: Vec<Small> = folders
+        .iter()
+        .filter_map(|f| small_fingerprint(&f.report, &f.record.label))
+        .collect();
     if smalls.is_empty() {
         h.push_str(
             "<p>No election has a fingerprint (the turnout families need registered voters).</p>\n",
@@ -340,19 +325,10 @@ pub fn write(rows: &[AtlasRow], dirs: &[PathBuf], out: &Path) -> Result<()> {
         h.push_str(&fingerprints_svg(&smalls));
     }
     h.push_str("<h2>Turnout histograms</h2>\n");
-    let mut hists = Vec::new();
-    for d in super::election_dirs(dirs)? {
-        let rec: Option<crate::batch::Completion> = std::fs::read(d.join(crate::batch::COMPLETION))
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok());
-        if let Some(rec) = rec {
-            if let Some(t) = turnout_histogram(&d, &rec.label) {
-                hists.push((rec.date.clone(), t));
-            }
-        }
-    }
-    hists.sort_by(|a, b| (&a.0, &a.1 .0).cmp(&(&b.0, &b.1 .0)));
-    let hists: Vec<(String, Vec<f64>)> = hists.into_iter().map(|(_, t)| t).collect();
+    let hists: Vec<(String, Vec<f64>)> = folders
+        .iter()
+        .filter_map(|f| turnout_histogram(&f.report, &f.record.label))
+        .collect();
     if hists.is_empty() {
         h.push_str("<p>No election has registered voters, so no turnout.</p>\n");
     } else {
@@ -360,7 +336,7 @@ pub fn write(rows: &[AtlasRow], dirs: &[PathBuf], out: &Path) -> Result<()> {
     }
     h.push_str("<h2>Every estimate</h2>\n<table><tr><th class=\"l\">election</th><th class=\"l\">date</th><th class=\"l\">verdict</th><th class=\"l\">family</th><th>estimate</th><th>interval</th><th>% of ballots</th><th class=\"l\">adequate</th><th class=\"l\">evidence</th></tr>\n");
     for r in rows {
-        let int = |v: f64| crate::report::html::signed_int(v);
+        let int = |v: f64| crate::report::html::thousands(v);
         let _ = writeln!(
             h,
             "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{:.2}</td><td class=\"l\">{}</td><td class=\"l\">{}</td></tr>",

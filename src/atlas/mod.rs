@@ -52,16 +52,37 @@ fn s(v: &Value) -> String {
     v.as_str().unwrap_or("").to_string()
 }
 
-/// The rows of one election folder (with its completion record).
-pub fn election_rows(dir: &Path) -> Result<Vec<AtlasRow>> {
-    let rec_path = dir.join(COMPLETION);
-    let rec: Completion =
-        serde_json::from_slice(&std::fs::read(&rec_path).map_err(|e| Error::io(&rec_path, e))?)
-            .map_err(|e| Error::input(&rec_path, format!("not a completion record: {e}")))?;
-    let rep_path = dir.join("report.json");
-    let r: Value =
-        serde_json::from_slice(&std::fs::read(&rep_path).map_err(|e| Error::io(&rep_path, e))?)
-            .map_err(|e| Error::input(&rep_path, format!("not a report: {e}")))?;
+/// A completed election folder, read once: its completion record and its
+/// `report.json`.
+#[derive(Debug, Clone)]
+pub struct ElectionFolder {
+    pub dir: PathBuf,
+    pub record: Completion,
+    pub report: Value,
+}
+
+impl ElectionFolder {
+    /// Reads a folder's completion record and report.
+    pub fn read(dir: &Path) -> Result<ElectionFolder> {
+        let rec_path = dir.join(COMPLETION);
+        let record: Completion =
+            serde_json::from_slice(&std::fs::read(&rec_path).map_err(|e| Error::io(&rec_path, e))?)
+                .map_err(|e| Error::input(&rec_path, format!("not a completion record: {e}")))?;
+        let rep_path = dir.join("report.json");
+        let report: Value =
+            serde_json::from_slice(&std::fs::read(&rep_path).map_err(|e| Error::io(&rep_path, e))?)
+                .map_err(|e| Error::input(&rep_path, format!("not a report: {e}")))?;
+        Ok(ElectionFolder {
+            dir: dir.to_path_buf(),
+            record,
+            report,
+        })
+    }
+}
+
+/// The rows of one election.
+pub fn election_rows(folder: &ElectionFolder) -> Vec<AtlasRow> {
+    let (rec, r) = (&folder.record, &folder.report);
     let v = &r["verdict"];
     let base = |family: String, quantity: String| AtlasRow {
         label: rec.label.clone(),
@@ -131,7 +152,7 @@ pub fn election_rows(dir: &Path) -> Result<Vec<AtlasRow>> {
             )
         });
     }
-    Ok(rows)
+    rows
 }
 
 /// Every completed election folder under the given batch folders, sorted
@@ -154,33 +175,29 @@ pub fn election_dirs(dirs: &[PathBuf]) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-/// Collects the atlas rows of every completed election, sorted by date,
-/// label and the order within each report.
-pub fn collect(dirs: &[PathBuf]) -> Result<Vec<AtlasRow>> {
-    let mut per: Vec<Vec<AtlasRow>> = election_dirs(dirs)?
+/// Reads every completed election folder under the given batch folders,
+/// sorted by (date, label); a label found in two folders is an error.
+pub fn load(dirs: &[PathBuf]) -> Result<Vec<ElectionFolder>> {
+    let mut folders: Vec<ElectionFolder> = election_dirs(dirs)?
         .iter()
-        .map(|d| election_rows(d))
+        .map(|d| ElectionFolder::read(d))
         .collect::<Result<_>>()?;
-    per.sort_by(|a, b| {
-        let key = |r: &Vec<AtlasRow>| {
-            r.first()
-                .map(|x| (x.date.clone(), x.label.clone()))
-                .unwrap_or_default()
-        };
-        key(a).cmp(&key(b))
-    });
-    let mut labels = std::collections::BTreeSet::new();
-    for rows in &per {
-        if let Some(r) = rows.first() {
-            if !labels.insert(r.label.clone()) {
-                return Err(Error::Options(format!(
-                    "the election {:?} appears in more than one folder",
-                    r.label
-                )));
-            }
+    folders
+        .sort_by(|a, b| (&a.record.date, &a.record.label).cmp(&(&b.record.date, &b.record.label)));
+    for w in folders.windows(2) {
+        if w[0].record.label == w[1].record.label {
+            return Err(Error::Options(format!(
+                "the election {:?} appears in more than one folder",
+                w[0].record.label
+            )));
         }
     }
-    Ok(per.into_iter().flatten().collect())
+    Ok(folders)
+}
+
+/// The atlas rows of the elections, in their order.
+pub fn rows(folders: &[ElectionFolder]) -> Vec<AtlasRow> {
+    folders.iter().flat_map(election_rows).collect()
 }
 
 /// The atlas as a data frame (the columns of `docs/batch.md`).
@@ -225,11 +242,13 @@ pub fn frame(rows: &[AtlasRow]) -> PolarsResult<DataFrame> {
     )
 }
 
-/// Writes `atlas.csv`, `atlas.parquet` and `atlas.html` into `out`
-/// (`dirs`: the batch folders the rows came from, for the fingerprints).
-pub fn write(rows: &[AtlasRow], dirs: &[PathBuf], out: &Path) -> Result<()> {
-    let mut df = frame(rows).map_err(|e| Error::output(out, e))?;
+/// Writes `atlas.csv`, `atlas.parquet` and `atlas.html` into `out`;
+/// returns the rows.
+pub fn write(folders: &[ElectionFolder], out: &Path) -> Result<Vec<AtlasRow>> {
+    let rows = rows(folders);
+    let mut df = frame(&rows).map_err(|e| Error::output(out, e))?;
     crate::io::write::write_frame(&mut df, &out.join("atlas.csv"))?;
     crate::io::write::write_frame(&mut df, &out.join("atlas.parquet"))?;
-    html::write(rows, dirs, out)
+    html::write(&rows, folders, out)?;
+    Ok(rows)
 }

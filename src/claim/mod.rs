@@ -521,8 +521,7 @@ pub fn check(
                 let (Some(lo), Some(hi)) = (n.ci_low, n.ci_high) else {
                     continue;
                 };
-                let z = normal_quantile(0.5 + n.ci_level / 2.0);
-                let se = ((hi - lo) / (2.0 * z)).max(1e-9);
+                let se = se_of_interval(lo, hi, n.ci_level);
                 let mut p = phi((n.estimate - x) / se);
                 let mut assumptions = vec![format!(
                     "the family's model ({}) fits the data (its adequacy check passed); its {:.0} % interval read as normal",
@@ -537,21 +536,15 @@ pub fn check(
                         p = 0.0;
                     }
                 }
-                lines.push(LineAnswer {
-                    line: format!("verdict.{}", n.family),
-                    status: status_of(p, o.probability),
-                    probability: Some(p),
-                    certain_at_least: None,
-                    estimate: Some(n.estimate),
-                    ci_low: n.ci_low,
-                    ci_high: n.ci_high,
+                lines.push(probable_line(
+                    format!("verdict.{}", n.family),
+                    p,
+                    n.estimate,
+                    se,
+                    (n.ci_low, n.ci_high),
+                    o.probability,
                     assumptions,
-                    flips: format!(
-                        "probable ({}) for claims up to {:.0}",
-                        o.probability,
-                        n.estimate - normal_quantile(o.probability) * se
-                    ),
-                });
+                ));
             }
             for b in r
                 .verdict
@@ -655,27 +648,19 @@ fn reference_line(r: &Report, c: &str, x: f64, probability: f64) -> Option<LineA
             n.reason.as_deref().unwrap_or("not adequate"),
         ));
     }
-    let (lo, hi) = (f.ci_low?, f.ci_high?);
-    let z = normal_quantile(0.5 + f.options.ci_level / 2.0);
-    let se = ((hi - lo) / (2.0 * z)).max(1e-9);
-    let p = phi((f.excess - x) / se);
-    Some(LineAnswer {
-        line: "verdict.reference_subset".into(),
-        status: status_of(p, probability),
-        probability: Some(p),
-        certain_at_least: None,
-        estimate: Some(f.excess),
-        ci_low: f.ci_low,
-        ci_high: f.ci_high,
-        assumptions: vec![format!(
+    let se = se_of_interval(f.ci_low?, f.ci_high?, f.options.ci_level);
+    Some(probable_line(
+        "verdict.reference_subset".into(),
+        phi((f.excess - x) / se),
+        f.excess,
+        se,
+        (f.ci_low, f.ci_high),
+        probability,
+        vec![format!(
             "the {} vote like the other stations of their {} absent fraud ({} units covered); the bootstrap interval read as normal",
             f.label, f.level, f.units_covered
         )],
-        flips: format!(
-            "probable ({probability}) for claims up to {:.0}",
-            f.excess - normal_quantile(probability) * se
-        ),
-    })
+    ))
 }
 
 /// Independent counts, for a claim that a contestant's votes are missing
@@ -731,25 +716,53 @@ fn missing_lines(r: &Report, c: &str, x: f64, probability: f64) -> Vec<LineAnswe
         } else {
             phi((e.estimate - x) / se)
         };
-        out.push(LineAnswer {
-            line: "independent_counts.extrapolation".into(),
-            status: status_of(p, probability),
-            probability: Some(p),
-            certain_at_least: None,
-            estimate: Some(e.estimate),
-            ci_low: Some(e.ci_low),
-            ci_high: Some(e.ci_high),
-            assumptions: vec![format!(
+        out.push(probable_line(
+            "independent_counts.extrapolation".into(),
+            p,
+            e.estimate,
+            se,
+            (Some(e.ci_low), Some(e.ci_high)),
+            probability,
+            vec![format!(
                 "{} (extrapolated from {} to {} stations)",
                 e.assumption, e.sample, e.population
             )],
-            flips: format!(
-                "probable ({probability}) for claims up to {:.0}",
-                e.estimate - normal_quantile(probability) * se
-            ),
-        });
+        ));
     }
     out
+}
+
+/// The standard error of an estimate whose `level` interval `[lo, hi]` is
+/// read as normal (floored above 0).
+fn se_of_interval(lo: f64, hi: f64, level: f64) -> f64 {
+    ((hi - lo) / (2.0 * normal_quantile(0.5 + level / 2.0))).max(1e-9)
+}
+
+/// A line answered by a model's probability `p` that the claim holds, with
+/// the claim size up to which it stays probable (estimate − z·se).
+fn probable_line(
+    line: String,
+    p: f64,
+    estimate: f64,
+    se: f64,
+    (ci_low, ci_high): (Option<f64>, Option<f64>),
+    probability: f64,
+    assumptions: Vec<String>,
+) -> LineAnswer {
+    LineAnswer {
+        line,
+        status: status_of(p, probability),
+        probability: Some(p),
+        certain_at_least: None,
+        estimate: Some(estimate),
+        ci_low,
+        ci_high,
+        assumptions,
+        flips: format!(
+            "probable ({probability}) for claims up to {:.0}",
+            estimate - normal_quantile(probability) * se
+        ),
+    }
 }
 
 fn not_applicable(line: &str, why: &str) -> LineAnswer {

@@ -50,8 +50,8 @@ pub fn run(a: Args) -> escrutinio::Result<i32> {
         out.push_str(&format!("{label}: {line}\n"));
     }
     if a.shard.is_none() {
-        let rows = escrutinio::atlas::collect(std::slice::from_ref(&a.out))?;
-        escrutinio::atlas::write(&rows, std::slice::from_ref(&a.out), &a.out)?;
+        let folders = escrutinio::atlas::load(std::slice::from_ref(&a.out))?;
+        let rows = escrutinio::atlas::write(&folders, &a.out)?;
         out.push_str(&format!(
             "atlas: {} rows in {}\n",
             rows.len(),
@@ -73,16 +73,13 @@ pub struct AtlasArgs {
 }
 
 pub fn run_atlas(a: AtlasArgs) -> escrutinio::Result<i32> {
-    let rows = escrutinio::atlas::collect(&a.dirs)?;
+    let folders = escrutinio::atlas::load(&a.dirs)?;
     let out = a.out.unwrap_or_else(|| a.dirs[0].clone());
-    escrutinio::atlas::write(&rows, &a.dirs, &out)?;
+    let rows = escrutinio::atlas::write(&folders, &out)?;
     emit(&format!(
         "atlas: {} rows from {} elections in {}\n",
         rows.len(),
-        rows.iter()
-            .map(|r| r.label.as_str())
-            .collect::<std::collections::BTreeSet<_>>()
-            .len(),
+        folders.len(),
         out.join("atlas.csv").display()
     ));
     Ok(0)

@@ -6,7 +6,7 @@ use std::fmt::Write;
 use crate::methods::independent_counts::IndependentFinding;
 use crate::methods::reference_subset::ReferenceFinding;
 use crate::methods::registry::Findings;
-use crate::report::html::signed_int as whole;
+use crate::report::html::thousands as whole;
 
 /// What the CLI prints for both families (empty when neither ran).
 pub fn text(f: &Findings) -> String {

@@ -45,7 +45,7 @@ pub(crate) fn int(x: u64) -> String {
 
 /// A signed, rounded count with narrow no-break spaces between thousands
 /// (negative values keep their sign).
-fn thousands(x: f64) -> String {
+pub(crate) fn thousands(x: f64) -> String {
     if !x.is_finite() {
         return "—".into();
     }
@@ -835,20 +835,6 @@ fn verdict_section(h: &mut String, v: &crate::verdict::Verdict, regions: Option<
     }
 }
 
-/// A whole number with thousands separators, signed (`–` when not finite).
-pub(crate) fn signed_int(x: f64) -> String {
-    if x.is_finite() {
-        let s = int(x.abs().round() as u64);
-        if x < -0.5 {
-            format!("−{s}")
-        } else {
-            s
-        }
-    } else {
-        "–".into()
-    }
-}
-
 /// Independent counts and the reference subset (issue 18).
 fn fieldwork_section(h: &mut String, r: &Report, figures: &Figures) {
     if let Some(f) = &r.findings.independent_counts {
@@ -868,8 +854,8 @@ fn fieldwork_section(h: &mut String, r: &Report, figures: &Figures) {
         for c in &f.contestants {
             let (est, ci) = match &c.extrapolation {
                 Some(x) => (
-                    signed_int(x.estimate),
-                    format!("{} to {}", signed_int(x.ci_low), signed_int(x.ci_high)),
+                    thousands(x.estimate),
+                    format!("{} to {}", thousands(x.ci_low), thousands(x.ci_high)),
                 ),
                 None => ("–".into(), "–".into()),
             };
@@ -918,11 +904,11 @@ fn fieldwork_section(h: &mut String, r: &Report, figures: &Figures) {
             "<p class=\"verdict\">{} counted {} in the covered units; the reference stations imply {}: {} votes above ({} % interval {} to {}).</p>",
             escape(&f.leader),
             int(f.counted),
-            signed_int(f.expected),
-            signed_int(f.excess),
+            thousands(f.expected),
+            thousands(f.excess),
             (100.0 * f.options.ci_level).round(),
-            f.ci_low.map_or("–".into(), signed_int),
-            f.ci_high.map_or("–".into(), signed_int)
+            f.ci_low.map_or("—".into(), thousands),
+            f.ci_high.map_or("—".into(), thousands)
         );
         let mut units = f.units.clone();
         units.sort_by(|a, b| b.excess.total_cmp(&a.excess));
@@ -935,8 +921,8 @@ fn fieldwork_section(h: &mut String, r: &Report, figures: &Figures) {
                 u.stations,
                 u.reference_stations,
                 int(u.counted),
-                signed_int(u.expected),
-                signed_int(u.excess),
+                thousands(u.expected),
+                thousands(u.excess),
                 u.turnout_difference.map_or("–".into(), pct),
                 u.leader_share_difference.map_or("–".into(), pct)
             );
