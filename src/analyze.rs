@@ -100,13 +100,25 @@ pub fn build_report(inputs: &Inputs, plan: &CheckedPlan, seed: u64) -> Result<Re
 /// `report.json`, `stations.csv`, `stations.parquet`, `report.html` and
 /// `plots/` into the output directory.
 pub fn analyze(opts: &AnalyzeOptions) -> Result<(Inputs, Report)> {
+    let (inputs, report) = compute(opts, None)?;
+    crate::report::write_outputs(&inputs, &report, &opts.out_dir, opts.outputs)?;
+    Ok((inputs, report))
+}
+
+/// [`analyze`] without writing anything: checks the options, loads the
+/// inputs (the station table from `opts.files.stations`, or `stations`
+/// already in memory), builds the report and calibrates it when asked. The
+/// tables of the outputs come from [`crate::report::stations`].
+pub fn compute(
+    opts: &AnalyzeOptions,
+    stations: Option<crate::io::table::RawTable>,
+) -> Result<(Inputs, Report)> {
     let plan = opts.plan.check()?;
-    let inputs = Inputs::load(&opts.files)?;
+    let inputs = Inputs::load_with(&opts.files, stations)?;
     let mut report = build_report(&inputs, &plan, opts.seed)?;
     if let Some(c) = &opts.calibration {
         calibrate_report(&inputs, &plan, &mut report, c)?;
     }
-    crate::report::write_outputs(&inputs, &report, &opts.out_dir, opts.outputs)?;
     Ok((inputs, report))
 }
 

@@ -13,9 +13,9 @@ use crate::error::{Error, Result};
 use crate::io::bulletins::{load_bulletins, Bulletin};
 use crate::io::hourly::{self as hourly_io, Hours, Participation};
 use crate::io::join::{load_independent, load_reference, IndependentCounts, ReferenceSubset};
-use crate::io::load::{load_with_table, SchemaInfo};
+use crate::io::load::{load_table, SchemaInfo};
 use crate::io::logs::{load_logs, MachineLogs};
-use crate::io::table::FileInfo;
+use crate::io::table::{FileInfo, RawTable};
 use crate::io::validate::DataQuality;
 use crate::io::{InvalidRows, Schema};
 
@@ -93,6 +93,18 @@ pub struct Inputs {
 impl Inputs {
     /// Loads and validates every input file, each once.
     pub fn load(files: &InputFiles) -> Result<Inputs> {
+        Inputs::load_with(files, None)
+    }
+
+    /// As [`Inputs::load`], with the station table given in memory
+    /// ([`crate::io::table::RawTable::from_frame`]) instead of
+    /// `files.stations`, which must then be `None`.
+    pub fn load_with(files: &InputFiles, stations: Option<RawTable>) -> Result<Inputs> {
+        if stations.is_some() && files.stations.is_some() {
+            return Err(Error::Options(
+                "give the station table either as a file or in memory, not both".into(),
+            ));
+        }
         let _progress = crate::progress::task("loading and validating", None);
         let schema = match &files.schema {
             Some(p) => Schema::from_file(p)?,
@@ -103,9 +115,18 @@ impl Inputs {
         let wide = !p.off && spec.is_some_and(|h| !h.columns.is_empty());
         let wanted =
             !p.off && (p.reports.is_some() || p.bulletins.is_some() || p.logs.is_some() || wide);
-        let (source, election, table) = match &files.stations {
-            Some(path) => {
-                let (loaded, table) = load_with_table(path, &schema, files.invalid_rows)?;
+        let table = match (stations, &files.stations) {
+            (Some(t), _) => Some(t),
+            (None, Some(path)) => Some(RawTable::read(
+                path,
+                schema.delimiter_byte()?,
+                schema.encoding()?,
+            )?),
+            (None, None) => None,
+        };
+        let (source, election, table) = match table {
+            Some(table) => {
+                let (loaded, table) = load_table(table, &schema, files.invalid_rows)?;
                 let source = Source {
                     input: loaded.input,
                     schema: loaded.schema,

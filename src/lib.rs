@@ -37,6 +37,11 @@ pub mod atlas;
 pub mod batch;
 pub mod calibration;
 pub mod claim;
+/// The command line (feature `cli`): argument parsing and the subcommands,
+/// each wiring its options to the library calls above. Public so that other
+/// front ends (the Python package) take options in the same vocabulary.
+#[cfg(feature = "cli")]
+pub mod cli;
 pub mod election;
 pub mod error;
 pub mod inputs;
@@ -48,6 +53,9 @@ pub mod rng;
 pub mod simulate;
 pub mod stats;
 pub mod verdict;
+
+// The command line's code names the crate `escrutinio::`, as a dependant would.
+extern crate self as escrutinio;
 
 pub use election::Election;
 pub use error::{Error, Result};

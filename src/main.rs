@@ -3,7 +3,7 @@
 //! data (`validate`) or invalid rows under `--invalid-rows fail`, 2 unusable
 //! input or output (unreadable file, schema error, write failure).
 
-mod cli;
+use escrutinio::cli;
 
 use clap::Parser;
 

@@ -80,38 +80,7 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> escrutinio::Result<i32> {
-    let f = &a.fingerprint;
-    let plan = Plan {
-        digits: (!a.no_digits).then(|| a.digits.options()).transpose()?,
-        fingerprint: (!a.no_fingerprint).then(|| f.fingerprint()),
-        excess_votes: (!a.no_excess_votes).then(|| f.excess()),
-        integer_percent: (!a.no_integer_percent).then(|| f.integer_percent()),
-        turnout_distribution: (!a.no_turnout_distribution).then(|| f.turnout_distribution()),
-        hourly: (!a.no_hourly).then(|| a.hourly.options()),
-        reference_subset: Some(a.companions.reference_options()),
-        independent_counts: Some(Default::default()),
-    };
-    let opts = AnalyzeOptions {
-        files: InputFiles {
-            stations: Some(a.file),
-            schema: a.schema,
-            invalid_rows: a.invalid_rows.into(),
-            participation: a.hourly.files(a.no_hourly),
-            independent: a.companions.independent,
-            reference: a.companions.reference,
-        },
-        out_dir: a.out,
-        seed: a.seed,
-        plan,
-        outputs: escrutinio::report::Outputs {
-            plots: a.outputs.plots && !a.no_plots,
-            ..a.outputs
-        },
-        calibration: a.calibrate.map(|r| CalibrationOptions {
-            replicates: r,
-            ..CalibrationOptions::default()
-        }),
-    };
+    let opts = a.options()?;
     let (_, report) = analyze(&opts)?;
     let mut out = escrutinio::report::text::report(&report);
     out.push_str(&format!(
@@ -120,4 +89,44 @@ pub fn run(a: Args) -> escrutinio::Result<i32> {
     ));
     emit(&out);
     Ok(0)
+}
+
+impl Args {
+    /// The library's options for these arguments.
+    pub fn options(self) -> escrutinio::Result<AnalyzeOptions> {
+        let a = self;
+        let f = &a.fingerprint;
+        let plan = Plan {
+            digits: (!a.no_digits).then(|| a.digits.options()).transpose()?,
+            fingerprint: (!a.no_fingerprint).then(|| f.fingerprint()),
+            excess_votes: (!a.no_excess_votes).then(|| f.excess()),
+            integer_percent: (!a.no_integer_percent).then(|| f.integer_percent()),
+            turnout_distribution: (!a.no_turnout_distribution).then(|| f.turnout_distribution()),
+            hourly: (!a.no_hourly).then(|| a.hourly.options()),
+            reference_subset: Some(a.companions.reference_options()),
+            independent_counts: Some(Default::default()),
+        };
+        let opts = AnalyzeOptions {
+            files: InputFiles {
+                stations: Some(a.file),
+                schema: a.schema,
+                invalid_rows: a.invalid_rows.into(),
+                participation: a.hourly.files(a.no_hourly),
+                independent: a.companions.independent,
+                reference: a.companions.reference,
+            },
+            out_dir: a.out,
+            seed: a.seed,
+            plan,
+            outputs: escrutinio::report::Outputs {
+                plots: a.outputs.plots && !a.no_plots,
+                ..a.outputs
+            },
+            calibration: a.calibrate.map(|r| CalibrationOptions {
+                replicates: r,
+                ..CalibrationOptions::default()
+            }),
+        };
+        Ok(opts)
+    }
 }

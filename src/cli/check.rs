@@ -18,7 +18,7 @@ use super::{emit, emit_json, InvalidRowsArg};
 
 use escrutinio::analyze::{build_report, calibrate_report, Plan};
 use escrutinio::calibration::CalibrationOptions;
-use escrutinio::claim::{check, CheckOptions, Claim, Range};
+use escrutinio::claim::{check, CheckOptions, Claim, ClaimCheck, Range};
 use escrutinio::inputs::{InputFiles, Inputs, ParticipationFiles};
 use escrutinio::methods::hourly::HourlyOptions;
 use escrutinio::Error;
@@ -100,6 +100,21 @@ fn unusable(e: Error) -> Error {
 }
 
 pub fn run(a: Args) -> escrutinio::Result<i32> {
+    let c = evaluate(&a)?;
+    if let Some(dir) = &a.out {
+        write_outputs(&c, dir)?;
+    }
+    if a.json {
+        emit_json(&c);
+    } else {
+        emit(&escrutinio::report::check::text(&c));
+    }
+    Ok(if c.holds { 0 } else { 1 })
+}
+
+/// Checks the claim of these arguments on every line of evidence they give
+/// (loads the files; writes nothing).
+pub fn evaluate(a: &Args) -> escrutinio::Result<ClaimCheck> {
     if !(a.probability > 0.5 && a.probability < 1.0) {
         return Err(Error::Options(format!(
             "--probability must lie in (0.5, 1), not {}",
@@ -178,31 +193,28 @@ pub fn run(a: Args) -> escrutinio::Result<i32> {
         Some(i) => (i.bulletins.as_slice(), i.hours),
         None => (&[][..], None),
     };
-    let c = check(&options, bulletins, hours, report.as_ref());
-    if let Some(dir) = &a.out {
-        let out_err = |p: &std::path::Path, e: std::io::Error| Error::Output {
-            path: p.display().to_string(),
-            message: e.to_string(),
-        };
-        std::fs::create_dir_all(dir).map_err(|e| out_err(dir, e))?;
-        let json = serde_json::to_string_pretty(&c).expect("check serialises");
-        let mut json = escrutinio::report::json::inline_scalar_arrays(&json);
-        json.push('\n');
-        for (name, body) in [
-            ("check.json", Some(json)),
-            ("check.html", Some(escrutinio::report::check::html(&c))),
-            ("check_grid.svg", escrutinio::report::check::grid_svg(&c)),
-        ] {
-            if let Some(body) = body {
-                let p = dir.join(name);
-                std::fs::write(&p, body).map_err(|e| out_err(&p, e))?;
-            }
+    Ok(check(&options, bulletins, hours, report.as_ref()))
+}
+
+/// Writes `check.json`, `check.html` and `check_grid.svg` into `dir`.
+pub fn write_outputs(c: &ClaimCheck, dir: &std::path::Path) -> escrutinio::Result<()> {
+    let out_err = |p: &std::path::Path, e: std::io::Error| Error::Output {
+        path: p.display().to_string(),
+        message: e.to_string(),
+    };
+    std::fs::create_dir_all(dir).map_err(|e| out_err(dir, e))?;
+    let json = serde_json::to_string_pretty(c).expect("check serialises");
+    let mut json = escrutinio::report::json::inline_scalar_arrays(&json);
+    json.push('\n');
+    for (name, body) in [
+        ("check.json", Some(json)),
+        ("check.html", Some(escrutinio::report::check::html(c))),
+        ("check_grid.svg", escrutinio::report::check::grid_svg(c)),
+    ] {
+        if let Some(body) = body {
+            let p = dir.join(name);
+            std::fs::write(&p, body).map_err(|e| out_err(&p, e))?;
         }
     }
-    if a.json {
-        emit_json(&c);
-    } else {
-        emit(&escrutinio::report::check::text(&c));
-    }
-    Ok(if c.holds { 0 } else { 1 })
+    Ok(())
 }

@@ -1,15 +1,15 @@
 //! Subcommands, one per file; each `run` only wires options to library calls.
 
-mod analyze;
-mod batch;
-mod calibrate;
-mod check;
-mod digits;
-mod fingerprint;
-mod hourly;
-mod progress;
-mod simulate;
-mod validate;
+pub mod analyze;
+pub mod batch;
+pub mod calibrate;
+pub mod check;
+pub mod digits;
+pub mod fingerprint;
+pub mod hourly;
+pub mod progress;
+pub mod simulate;
+pub mod validate;
 
 use clap::{Parser, Subcommand};
 
@@ -138,4 +138,20 @@ pub fn run(cli: Cli) -> escrutinio::Result<i32> {
         Command::Batch(a) => batch::run(a),
         Command::Atlas(a) => batch::run_atlas(a),
     }
+}
+
+/// Parses a command line (without the program name) into its subcommand,
+/// as `escrutinio ARGS...` would; a usage error comes back as clap's message.
+/// Other front ends (the Python package) use it to take options in the same
+/// vocabulary as the command line.
+pub fn parse_command<I, T>(args: I) -> std::result::Result<Command, String>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let argv = std::iter::once(std::ffi::OsString::from("escrutinio"))
+        .chain(args.into_iter().map(Into::into));
+    Cli::try_parse_from(argv)
+        .map(|c| c.command)
+        .map_err(|e| e.render().to_string())
 }

@@ -72,27 +72,7 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> escrutinio::Result<i32> {
-    let params = SimParams {
-        stations: a.stations,
-        seed: a.seed,
-        regions: a.regions,
-        fraud_incremental: a.fraud_incremental,
-        fraud_extreme: a.fraud_extreme,
-        turnout_mean: a.turnout_mean,
-        turnout_sd: a.turnout_sd,
-        share_mean: a.share_mean,
-        share_sd: a.share_sd,
-        theta: a.theta,
-        alpha: a.alpha,
-        hourly: a.hourly,
-        hourly_spread: a.hourly_spread,
-        region_turnout_sd: a.region_turnout_sd,
-        region_share_sd: a.region_share_sd,
-        regional_party_regions: a.regional_party_regions,
-        regional_party_share: a.regional_party_share,
-        fraud_regions: a.fraud_regions,
-        ..SimParams::default()
-    };
+    let params = a.params();
     let sim = simulate(&params).map_err(|m| Error::Input {
         path: "simulate".into(),
         message: m,
@@ -110,4 +90,32 @@ pub fn run(a: Args) -> escrutinio::Result<i32> {
         truth_path.display()
     ));
     Ok(0)
+}
+
+impl Args {
+    /// The simulator's parameters for these arguments.
+    pub fn params(&self) -> SimParams {
+        let a = self;
+        SimParams {
+            stations: a.stations,
+            seed: a.seed,
+            regions: a.regions,
+            fraud_incremental: a.fraud_incremental,
+            fraud_extreme: a.fraud_extreme,
+            turnout_mean: a.turnout_mean,
+            turnout_sd: a.turnout_sd,
+            share_mean: a.share_mean,
+            share_sd: a.share_sd,
+            theta: a.theta,
+            alpha: a.alpha,
+            hourly: a.hourly,
+            hourly_spread: a.hourly_spread,
+            region_turnout_sd: a.region_turnout_sd,
+            region_share_sd: a.region_share_sd,
+            regional_party_regions: a.regional_party_regions,
+            regional_party_share: a.regional_party_share,
+            fraud_regions: a.fraud_regions,
+            ..SimParams::default()
+        }
+    }
 }

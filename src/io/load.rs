@@ -84,6 +84,18 @@ pub fn load_with_table(
     policy: InvalidRows,
 ) -> Result<(Loaded, RawTable)> {
     let table = RawTable::read(path, schema.delimiter_byte()?, schema.encoding()?)?;
+    load_table(table, schema, policy)
+}
+
+/// As [`load_with_table`], for a table already read (a file, or a frame in
+/// memory: [`RawTable::from_frame`]).
+pub fn load_table(
+    table: RawTable,
+    schema: &Schema,
+    policy: InvalidRows,
+) -> Result<(Loaded, RawTable)> {
+    let path = table.path.clone();
+    let path = path.as_path();
     let resolved = schema.resolve(&table)?;
     let schema_path = schema.path.as_deref();
     let schema_info = SchemaInfo {

@@ -19,6 +19,9 @@ use crate::error::{Error, Result};
 pub enum Format {
     Csv,
     Parquet,
+    /// A table handed over in memory (Arrow columns, e.g. a Python data
+    /// frame), typed like Parquet.
+    Arrow,
 }
 
 /// Facts about the input file, reported in `report.json` under `input`.
@@ -184,6 +187,40 @@ impl RawTable {
                 format!("Parquet could not be read: {}", polars_message(&e)),
             )
         })?;
+        Self::typed(path, df, sha256, size, Format::Parquet)
+    }
+
+    /// A table already in memory (Arrow columns handed over by a caller such
+    /// as the Python package), read like Parquet: each column keeps its type
+    /// and is validated cell by cell. `name` stands for the path in messages
+    /// and in `report.json`; `sha256` and `bytes` describe the table's CSV
+    /// encoding by polars (a fingerprint of the content: the same frame gives
+    /// the same hash).
+    pub fn from_frame(name: &str, mut df: DataFrame) -> Result<RawTable> {
+        let path = Path::new(name);
+        let mut csv = Vec::new();
+        CsvWriter::new(&mut csv)
+            .include_header(true)
+            .finish(&mut df)
+            .map_err(|e| {
+                Error::input(
+                    path,
+                    format!("the table could not be encoded: {}", polars_message(&e)),
+                )
+            })?;
+        let sha256 = sha256_hex(&csv);
+        let size = csv.len() as u64;
+        drop(csv);
+        Self::typed(path, df, sha256, size, Format::Arrow)
+    }
+
+    fn typed(
+        path: &Path,
+        df: DataFrame,
+        sha256: String,
+        size: u64,
+        format: Format,
+    ) -> Result<RawTable> {
         let columns: Vec<String> = df.columns().iter().map(|c| c.name().to_string()).collect();
         check_header(path, &columns)?;
         if df.height() == 0 {
@@ -196,7 +233,7 @@ impl RawTable {
             path: path.display().to_string(),
             sha256,
             bytes: size,
-            format: Format::Parquet,
+            format,
             gzip: false,
             delimiter: None,
             bom: false,
