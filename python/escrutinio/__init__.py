@@ -163,7 +163,11 @@ class Analysis:
         self.report_json: str = report_json
         self.report: dict = json.loads(report_json)
         self.verdict = Verdict(self.report["verdict"], verdict_text)
-        self.findings: dict = self.report.get("findings", {})
+        # report.json keeps each family's finding at the top level, under
+        # the names listed in `methods` (after `summary`).
+        self.findings: dict = {
+            m: self.report[m] for m in self.report.get("methods", []) if m != "summary" and m in self.report
+        }
         self.text: str = text
         self.stations: pl.DataFrame = pl.DataFrame(stations)
         self.regions: Optional[pl.DataFrame] = _frame(regions)
@@ -290,10 +294,10 @@ class Simulation:
         truth_path: the truth file.
     """
 
-    def __init__(self, path: Path, truth_json: str, truth_path: str):
+    def __init__(self, path: Path, truth_path: str):
         self.path = path
-        self.truth: dict = json.loads(truth_json)
         self.truth_path = Path(truth_path)
+        self.truth: dict = json.loads(self.truth_path.read_text())
 
     @property
     def stations(self) -> pl.DataFrame:
@@ -321,8 +325,7 @@ def simulate(out: Optional[PathLike] = None, **options: Any) -> Simulation:
     """
     path = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix="escrutinio-")) / "election.csv"
     argv = ["simulate", *_argv(options), "--out", os.fspath(path)]
-    truth_json, truth_path = _native.simulate(argv)
-    return Simulation(path, truth_json, truth_path)
+    return Simulation(path, _native.simulate(argv))
 
 
 class Check:

@@ -36,8 +36,8 @@ def load(
 ) -> tuple[str, str, str, Optional[Table], str]:
     """(input JSON, schema JSON, data-quality JSON, stations, validate text)."""
 
-def simulate(argv: list[str]) -> tuple[str, str]:
-    """(truth JSON, truth file path)."""
+def simulate(argv: list[str]) -> str:
+    """The truth file's path."""
 
 def check(argv: list[str], threads: Optional[int] = None) -> tuple[str, str, bool]:
     """(check.json text, text answer, holds)."""
