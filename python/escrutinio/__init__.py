@@ -156,9 +156,13 @@ class Analysis:
         curves: the participation curves (``curves.csv``), or ``None``.
         text: what ``escrutinio analyze`` prints.
         out: the folder the files were written to, or ``None``.
+        argv: the command line that reproduces this analysis (``escrutinio``
+            followed by these arguments, run from the same folder; without
+            ``--out`` it writes into ``out/``), or ``None`` for a table given
+            in memory.
     """
 
-    def __init__(self, native: tuple, out: Optional[Path]):
+    def __init__(self, native: tuple, out: Optional[Path], argv: Optional[list[str]] = None):
         report_json, text, verdict_text, stations, regions, curves = native
         self.report_json: str = report_json
         self.report: dict = json.loads(report_json)
@@ -173,6 +177,12 @@ class Analysis:
         self.regions: Optional[pl.DataFrame] = _frame(regions)
         self.curves: Optional[pl.DataFrame] = _frame(curves)
         self.out = out
+        self.argv = argv
+
+    @property
+    def command(self) -> Optional[str]:
+        """:attr:`argv` as a shell command line."""
+        return None if self.argv is None else _shell(self.argv)
 
     def finding(self, family: str) -> dict:
         """One family's finding; a KeyError names the families that ran."""
@@ -237,7 +247,8 @@ def analyze(
         argv += ["--out", os.fspath(out)]
     argv += _argv(options)
     native = _native.analyze(argv, frame, write=out is not None, threads=threads)
-    return Analysis(native, Path(out) if out is not None else None)
+    # The reproducing command names the output folder only when one was given.
+    return Analysis(native, Path(out) if out is not None else None, argv if frame is None else None)
 
 
 class Loaded:
@@ -335,16 +346,24 @@ class Check:
         holds: whether the claim holds on the evidence (certain or probable).
         result: the answer per line of evidence and overall (``check.json``).
         text: what ``escrutinio check`` prints.
+        argv: the command line that gives the same answer (``escrutinio``
+            followed by these arguments).
     """
 
-    def __init__(self, native: tuple):
+    def __init__(self, native: tuple, argv: list[str]):
         result_json, text, holds = native
+        self.argv = argv
         self.result: dict = json.loads(result_json)
         self.text: str = text
         self.holds: bool = bool(holds)
 
     def __bool__(self) -> bool:
         return self.holds
+
+    @property
+    def command(self) -> str:
+        """:attr:`argv` as a shell command line."""
+        return _shell(self.argv)
 
     def __str__(self) -> str:
         return self.text.rstrip("\n")
@@ -378,5 +397,11 @@ def check(
     if out is not None:
         argv += ["--out", os.fspath(out)]
     argv += _argv(options)
-    return Check(_native.check(argv, threads=threads))
+    return Check(_native.check(argv, threads=threads), argv)
+
+
+def _shell(argv: list[str]) -> str:
+    import shlex
+
+    return " ".join(["escrutinio", *(shlex.quote(a) for a in argv)])
 
