@@ -992,3 +992,52 @@ fn independent_counts_for_an_unknown_station_or_not_a_count() {
     assert_eq!(o.code, 2, "{}", o.text);
     assert!(o.text.contains("\"Z\" is not a contestant"), "{}", o.text);
 }
+
+/// A table handed over in memory (the Python package's data frames) is
+/// validated like a file: typed columns read like Parquet, bad cells named by
+/// row and column, the rows excluded and counted, `input.format` "arrow".
+#[test]
+fn frames_in_memory_are_validated_like_files() {
+    use escrutinio::io::load::load_table;
+    use escrutinio::io::table::{Format, RawTable};
+    use escrutinio::io::{InvalidRows, Schema};
+
+    let frame = || {
+        df!(
+            "station" => ["A", "B", "C", "D"],
+            "electorate" => [100i64, 120, 90, 80],
+            "ballots" => [60i64, 70, 50, 40],
+            "winner" => [Some(30.0f64), Some(f64::NAN), Some(20.0), None],
+            "loser" => [29i64, 30, -3, 20],
+        )
+        .unwrap()
+    };
+    let table = RawTable::from_frame("in memory", frame()).unwrap();
+    assert_eq!(table.info.format, Format::Arrow);
+    let again = RawTable::from_frame("in memory", frame()).unwrap();
+    assert_eq!(
+        table.info.sha256, again.info.sha256,
+        "same content, same hash"
+    );
+    let (loaded, _) = load_table(table, &Schema::standard(), InvalidRows::Exclude).unwrap();
+    let q = &loaded.quality;
+    assert_eq!(
+        (q.rows_read, q.rows_used, q.rows_excluded_invalid),
+        (4, 1, 3)
+    );
+    let examples: Vec<String> = q
+        .problems
+        .iter()
+        .flat_map(|p| p.examples.iter().map(|e| e.to_string()))
+        .collect();
+    let all = examples.join("\n");
+    for expect in ["row 2", "row 3", "row 4", "winner", "loser"] {
+        assert!(all.contains(expect), "{expect} missing from:\n{all}");
+    }
+    let table = RawTable::from_frame("in memory", frame()).unwrap();
+    let err = load_table(table, &Schema::standard(), InvalidRows::Fail)
+        .err()
+        .expect("fails on the first invalid row")
+        .to_string();
+    assert!(err.starts_with("in memory: "), "{err}");
+}
