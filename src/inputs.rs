@@ -124,7 +124,7 @@ impl Inputs {
             )?),
             (None, None) => None,
         };
-        let (source, election, table) = match table {
+        let (mut source, election, table) = match table {
             Some(table) => {
                 let (loaded, table) = load_table(table, &schema, files.invalid_rows)?;
                 let source = Source {
@@ -136,6 +136,15 @@ impl Inputs {
             }
             None => (None, None, None),
         };
+        if let (Some(h), Some(src)) = (spec, source.as_mut()) {
+            let long =
+                h.key.is_some() || h.date.is_some() || h.time.is_some() || h.cumulative.is_some();
+            if long && p.reports.is_none() && !p.off {
+                src.schema.resolved.warnings.push(
+                    "the schema's [hourly] table maps a participation-report file (key, date, time or cumulative), but none was given (--hourly FILE): participation over the day is not analysed".into(),
+                );
+            }
+        }
         let (independent, reference) = load_companions(files, &schema, election.as_ref(), &table)?;
         if !wanted {
             return Ok(Inputs {

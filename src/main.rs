@@ -12,7 +12,9 @@ fn main() {
     let code = match cli::run(args) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("escrutinio: error: {e}");
+            // Not eprintln!: a closed stderr must not turn an error into a panic.
+            use std::io::Write as _;
+            let _ = writeln!(std::io::stderr(), "escrutinio: error: {e}");
             e.exit_code()
         }
     };

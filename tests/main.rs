@@ -19,6 +19,7 @@ mod integer_percent;
 mod machine_logs;
 mod malformed;
 mod pipeline;
+mod reader;
 mod real_data;
 mod sample;
 mod simulate;

@@ -33,6 +33,7 @@ pub fn run(a: Args) -> escrutinio::Result<i32> {
         emit(&format!("{s}\n"));
     } else {
         let mut out = text::data_quality(&a.file.display().to_string(), q);
+        out.push_str(&text::schema_warnings(&loaded.schema.resolved.warnings));
         // Say how a file that is not plain UTF-8 was read.
         if let (Some(enc), Some(source)) = (&loaded.input.encoding, loaded.input.encoding_source) {
             if source != escrutinio::io::encoding::EncodingSource::Default {

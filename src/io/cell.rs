@@ -20,6 +20,28 @@ pub enum CellError {
     TooLarge,
 }
 
+/// A hint for a cell that looks like a count written with a thousands
+/// separator (`1.246`, `1,246`, `12 345`), which is read as a fraction or as
+/// text: what it would be without the separator.
+pub fn thousands_hint(cell: &str) -> Option<String> {
+    let s = cell.trim();
+    let sep = s
+        .chars()
+        .find(|c| matches!(c, '.' | ',' | ' ' | '\u{a0}' | '\u{202f}' | '\''))?;
+    let groups: Vec<&str> = s.split(sep).collect();
+    let digits = |g: &str| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit());
+    let ok = groups.len() >= 2
+        && groups.iter().all(|g| digits(g))
+        && groups[0].len() <= 3
+        && groups[1..].iter().all(|g| g.len() == 3);
+    ok.then(|| {
+        format!(
+            "{s:?} looks like a count with a thousands separator ({sep:?}); write counts without one ({})",
+            groups.concat()
+        )
+    })
+}
+
 /// Largest accepted count: 2^53, so every count is exact in `f64` as well.
 pub const MAX_COUNT: u64 = 1 << 53;
 

@@ -96,7 +96,12 @@ pub fn load_table(
 ) -> Result<(Loaded, RawTable)> {
     let path = table.path.clone();
     let path = path.as_path();
-    let resolved = schema.resolve(&table)?;
+    let resolved = match schema.resolve(&table) {
+        Ok(r) => r,
+        // Read without a schema file: point to the shipped one that fits.
+        Err(e) if schema.path.is_none() => return Err(super::shipped::with_hint(e, &table)),
+        Err(e) => return Err(e),
+    };
     let schema_path = schema.path.as_deref();
     let schema_info = SchemaInfo {
         path: schema_path.map(|p| p.display().to_string()),
@@ -189,13 +194,21 @@ impl<'a> RoleCells<'a> {
 
 fn cell_problem(table: &RawTable, col: usize, r: usize, e: CellError, role: &str) -> RowProblem {
     let kind = ProblemKind::from_cell(e);
+    let value = table.cell_text(col, r);
+    let hint = match e {
+        CellError::Fractional | CellError::NonNumeric => super::cell::thousands_hint(&value),
+        _ => None,
+    };
     RowProblem {
         kind,
         row: r + 1,
         line: table.line_of_row(r),
         column: table.columns[col].clone(),
-        value: table.cell_text(col, r),
-        message: format!("{} ({role})", kind.description()),
+        message: match hint {
+            Some(h) => format!("{} ({role}): {h}", kind.description()),
+            None => format!("{} ({role})", kind.description()),
+        },
+        value,
     }
 }
 

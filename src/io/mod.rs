@@ -9,6 +9,7 @@ pub mod join;
 pub mod load;
 pub mod logs;
 pub mod schema;
+pub mod shipped;
 pub mod table;
 pub mod text;
 pub mod validate;

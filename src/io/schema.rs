@@ -335,6 +335,10 @@ pub struct Resolved {
     pub filters: Vec<(usize, FilterSpec)>,
     /// Columns no role uses (listed so that nothing is ignored silently).
     pub unused_columns: Vec<String>,
+    /// What the mapping may have got wrong without failing (a count column
+    /// whose name reads like a role, taken as a contestant; a participation
+    /// mapping with no file to read); printed by `validate` and `analyze`.
+    pub warnings: Vec<String>,
 }
 
 impl Schema {
@@ -565,6 +569,20 @@ impl Schema {
                 )));
             }
         }
+        let mut warnings = Vec::new();
+        let automatic = self.contestants.columns.is_none()
+            && self.contestants.pattern.is_none()
+            && self.contestants.after.is_none();
+        if automatic {
+            for &i in &contestants {
+                if let Some(role) = role_like(&header[i]) {
+                    warnings.push(format!(
+                        "column {name:?} was taken as a contestant (it holds counts and no role claims it), but its name reads like the {role} role: map it ([columns] {role} = {name:?}) or leave it out ([contestants] exclude = [{name:?}])",
+                        name = header[i]
+                    ));
+                }
+            }
+        }
         let unused_columns = header
             .iter()
             .zip(&used)
@@ -597,6 +615,7 @@ impl Schema {
             long,
             filters,
             unused_columns,
+            warnings,
         })
     }
 
@@ -724,6 +743,93 @@ impl Schema {
         picked.retain(|&i| !spec.exclude.contains(&header[i]) && (standard || !used[i]));
         Ok(picked)
     }
+}
+
+/// The role a column's name reads like (`valid`, `invalid`, `machines`,
+/// `electorate`, `ballots`), in English, Spanish, French, Portuguese or
+/// Russian, when one of its words is a role word; `None` otherwise.
+fn role_like(name: &str) -> Option<&'static str> {
+    const ROLES: [(&str, &[&str]); 5] = [
+        (
+            "invalid",
+            &[
+                "invalid",
+                "invalids",
+                "invalidos",
+                "invalidas",
+                "nulos",
+                "nulas",
+                "null",
+                "nuls",
+                "blancos",
+                "blank",
+                "blanks",
+                "spoiled",
+                "rejected",
+                "недействительных",
+                "недействительные",
+            ],
+        ),
+        (
+            "valid",
+            &[
+                "valid",
+                "validos",
+                "validas",
+                "valides",
+                "действительных",
+                "действительные",
+            ],
+        ),
+        (
+            "machines",
+            &[
+                "machines", "machine", "maquinas", "booths", "urnas", "koib", "кэг", "коиб",
+            ],
+        ),
+        (
+            "electorate",
+            &[
+                "electorate",
+                "registered",
+                "electores",
+                "censo",
+                "inscritos",
+                "inscrits",
+                "eligible",
+                "избирателей",
+            ],
+        ),
+        (
+            "ballots",
+            &[
+                "ballots",
+                "votantes",
+                "voters",
+                "turnout",
+                "papeletas",
+                "бюллетеней",
+            ],
+        ),
+    ];
+    let folded: String = name
+        .to_lowercase()
+        .chars()
+        .map(|c| match c {
+            'á' | 'à' | 'â' | 'ä' | 'ã' => 'a',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'í' | 'ì' | 'î' | 'ï' => 'i',
+            'ó' | 'ò' | 'ô' | 'ö' | 'õ' => 'o',
+            'ú' | 'ù' | 'û' | 'ü' => 'u',
+            c if c.is_alphanumeric() => c,
+            _ => ' ',
+        })
+        .collect();
+    let words: Vec<&str> = folded.split_whitespace().collect();
+    ROLES
+        .iter()
+        .find(|(_, names)| words.iter().any(|w| names.contains(w)))
+        .map(|(role, _)| *role)
 }
 
 /// Whether at least half of a column's non-empty cells read as counts (the

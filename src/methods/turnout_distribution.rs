@@ -163,6 +163,19 @@ pub enum SlopeReading {
     Within,
 }
 
+impl SlopeReading {
+    /// The reading in words, for the text and HTML reports.
+    pub fn describe(self) -> &'static str {
+        match self {
+            SlopeReading::AboveOne => {
+                "above 1: more votes gained than voters added (votes taken from others)"
+            }
+            SlopeReading::BelowZero => "below 0: fewer votes where more people voted",
+            SlopeReading::Within => "within [0, 1]",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct RegionSlopes {
     pub region: String,

@@ -36,7 +36,7 @@ pub(crate) fn int(x: u64) -> String {
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
         if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push('\u{2009}');
+            out.push('\u{202f}');
         }
         out.push(c);
     }
@@ -50,7 +50,7 @@ pub(crate) fn thousands(x: f64) -> String {
         return "—".into();
     }
     let r = x.round();
-    let grouped = int(r.abs() as u64).replace('\u{2009}', "\u{202f}");
+    let grouped = int(r.abs() as u64);
     if r < 0.0 {
         format!("−{grouped}")
     } else {
@@ -157,8 +157,8 @@ fn fingerprint_section(h: &mut String, r: &Report, figures: &Figures) {
             "<p>Clean peak {:.0} % turnout, clean share {:.3}; stuffing {}, switching {}; {} stations at or above the peak. With the peak moved: {}.</p>",
             100.0 * n.peak_turnout,
             n.clean_share,
-            int(n.stuffing.max(0.0) as u64),
-            int(n.switching.max(0.0) as u64),
+            thousands(n.stuffing),
+            thousands(n.switching),
             int(n.stations_above as u64),
             n.sensitivity
                 .iter()
@@ -212,6 +212,25 @@ fn fingerprint_section(h: &mut String, r: &Report, figures: &Figures) {
             );
         }
         h.push_str("</table>\n");
+        if let Some(mc) = &ip.monte_carlo {
+            let _ = writeln!(
+                h,
+                "<p>The paper's simulated null ({} replicates):</p>\n<table><tr><th class=\"l\">quantity</th><th>simulated mean</th><th>sd</th><th>excess</th><th>99.9th percentile − mean</th></tr>",
+                int(mc.replicates as u64)
+            );
+            for (name, c) in [
+                ("turnout", &mc.turnout),
+                ("leader's result", &mc.leader),
+                ("either", &mc.either),
+            ] {
+                let _ = writeln!(
+                    h,
+                    "<tr><td class=\"l\">{name}</td><td>{:.1}</td><td>{:.1}</td><td>{:.1}</td><td>{:.1}</td></tr>",
+                    c.mean, c.sd, c.excess, c.band_999
+                );
+            }
+            h.push_str("</table>\n");
+        }
         for svg in &figures.integer {
             figure(h, svg, "Stations per 0.1-point bin; whole percentages marked in red (<code>plots/integer_*.*</code>).");
         }
@@ -236,13 +255,7 @@ fn fingerprint_section(h: &mut String, r: &Report, figures: &Figures) {
                 sl.slope,
                 sl.ci_low,
                 sl.ci_high,
-                match sl.reading {
-                    crate::methods::turnout_distribution::SlopeReading::AboveOne =>
-                        "above 1: votes grow faster than turnout",
-                    crate::methods::turnout_distribution::SlopeReading::BelowZero =>
-                        "below 0: votes fall as turnout rises",
-                    crate::methods::turnout_distribution::SlopeReading::Within => "within [0, 1]",
-                }
+                sl.reading.describe()
             );
         }
         h.push_str("</table>\n");
@@ -385,9 +398,11 @@ fn hourly_section(h: &mut String, f: &crate::methods::hourly::HourlyFinding, fig
         h.push_str("<h3>Throughput</h3>\n");
         let _ = writeln!(
             h,
-            "<p>With {} issuing point(s) per station (or the data's <code>machines</code>, given for {} stations) and at least {} s per voter, {} stations report {} intervals with more voters than they could process. Certain lower bound on inflated ballots in the final counts: {} (if intermediate reports do not understate), {} without that assumption.</p>",
-            t.options.booths,
-            int(t.stations_with_machines as u64),
+            "<p>With {} and at least {} s per voter, {} stations report {} intervals with more voters than they could process. Certain lower bound on inflated ballots in the final counts: {} (if intermediate reports do not understate), {} without that assumption.</p>",
+            escape(&super::text::issuing_points(
+                t.options.booths,
+                t.stations_with_machines
+            )),
             t.options.min_seconds_per_voter,
             int(t.stations_with_violations as u64),
             int(t.interval_violations as u64),
@@ -646,6 +661,9 @@ pub fn render(r: &Report, figures: &Figures) -> String {
         digits_section(&mut h, d, figures);
     }
     h.push_str("<h2>Data quality</h2>\n");
+    for w in &r.schema.resolved.warnings {
+        let _ = writeln!(h, "<p class=\"note\">Warning: {}</p>", escape(w));
+    }
     let _ = writeln!(
         h,
         "<p>{} rows read; {} used; {} excluded as invalid (policy: {}); {} removed by schema filters; {} stations kept with findings.</p>",
@@ -944,6 +962,6 @@ mod tests {
             escape("<script>\"a\"&'b'</script>"),
             "&lt;script&gt;&quot;a&quot;&amp;&#39;b&#39;&lt;/script&gt;"
         );
-        assert_eq!(int(1234567), "1\u{2009}234\u{2009}567");
+        assert_eq!(int(1234567), "1\u{202f}234\u{202f}567");
     }
 }

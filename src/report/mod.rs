@@ -24,6 +24,9 @@ pub use json::{Report, SCHEMA_VERSION};
 /// `missing` when undefined (one format for the CLI tables and the HTML page).
 pub fn format_p_value(x: Option<f64>, missing: &str) -> String {
     match x {
+        // Below 1e-300 a double has lost the value (0 is an underflow, not
+        // a certainty): say so instead of printing "0.00e0".
+        Some(v) if v.is_finite() && v < 1e-300 => "< 1e-300".into(),
         Some(v) if v.is_finite() && v < 1e-4 => format!("{v:.2e}"),
         Some(v) if v.is_finite() => format!("{v:.4}"),
         _ => missing.into(),

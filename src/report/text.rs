@@ -67,14 +67,14 @@ pub fn report(r: &Report) -> String {
         .map_or(f64::NAN, |c| c.share);
     let _ = writeln!(
         out,
-        "{}: {} stations, turnout {}, winner {} ({:.2} %)",
+        "{}: {} stations, turnout {}, winner: {} ({:.2} % of valid votes)",
         s.name,
         s.stations,
         match s.electorate {
             Some(_) => format!("{:.2} %", 100.0 * s.turnout),
             None => "unknown (no registered voters in the data)".to_string(),
         },
-        s.winner,
+        quoted_name(&s.winner),
         100.0 * winner_share
     );
     let _ = writeln!(
@@ -82,6 +82,7 @@ pub fn report(r: &Report) -> String {
         "rows: {} read, {} used, {} excluded as invalid, {} filtered, {} kept with findings",
         q.rows_read, q.rows_used, q.rows_excluded_invalid, q.rows_excluded_filtered, q.rows_flagged
     );
+    out.push_str(&schema_warnings(&r.schema.resolved.warnings));
     let f = &r.findings;
     if let Some(d) = &f.digits {
         out.push('\n');
@@ -263,8 +264,65 @@ pub fn integer_percent(ip: &IntegerPercentFinding) -> String {
             format_p_value(Some(c.p_value), "-")
         );
     }
+    if let Some(mc) = &ip.monte_carlo {
+        let _ = writeln!(
+            out,
+            "  the paper's simulated null ({} replicates):",
+            mc.replicates
+        );
+        for (name, c) in [
+            ("turnout", &mc.turnout),
+            ("leader", &mc.leader),
+            ("either", &mc.either),
+        ] {
+            let _ = writeln!(
+                out,
+                "  {name:<8} simulated mean {:>9.1} sd {:>6.1} excess {:>8.1} (99.9th percentile {:+.1})",
+                c.mean, c.sd, c.excess, c.band_999
+            );
+        }
+    }
     let _ = writeln!(out, "  {}", ip.verdict);
     out
+}
+
+/// The schema's warnings, one "warning:" line each.
+pub fn schema_warnings(warnings: &[String]) -> String {
+    warnings.iter().map(|w| format!("warning: {w}\n")).collect()
+}
+
+/// "1 issuing point per station", or, when the data give machines, "the
+/// data's machines (N stations; else 1 issuing point)".
+pub(crate) fn issuing_points(booths: u64, stations_with_machines: usize) -> String {
+    let default = match booths {
+        1 => "1 issuing point".to_string(),
+        n => format!("{n} issuing points"),
+    };
+    if stations_with_machines > 0 {
+        format!("the data's machines at {stations_with_machines} stations, else {default}")
+    } else {
+        format!("{default} per station")
+    }
+}
+
+/// A contestant's name for a sentence: quoted when it could be read as a
+/// word of the sentence (a column literally named `winner`, `valid`, ...).
+pub(crate) fn quoted_name(name: &str) -> String {
+    const WORDS: [&str; 8] = [
+        "winner",
+        "leader",
+        "valid",
+        "invalid",
+        "ballots",
+        "electorate",
+        "turnout",
+        "votes",
+    ];
+    if WORDS.contains(&name.trim().to_lowercase().as_str()) {
+        format!("\"{name}\"")
+    } else {
+        name.to_string()
+    }
 }
 
 /// The turnout distribution and the vote–turnout regressions.
@@ -282,8 +340,12 @@ pub fn turnout_distribution(td: &TurnoutDistributionFinding) -> String {
     for s in &td.slopes {
         let _ = writeln!(
             out,
-            "  votes/electorate on turnout: {:<28} slope {:>7.3} [{:.3}, {:.3}] {:?}",
-            s.contestant, s.slope, s.ci_low, s.ci_high, s.reading
+            "  votes/electorate on turnout: {:<28} slope {:>7.3} [{:.3}, {:.3}] {}",
+            s.contestant,
+            s.slope,
+            s.ci_low,
+            s.ci_high,
+            s.reading.describe()
         );
     }
     out
@@ -358,8 +420,8 @@ pub fn hourly(f: &HourlyFinding) -> String {
     if let Some(t) = &f.throughput {
         let _ = writeln!(
             out,
-            "\nThroughput ({} issuing point(s), {} s per voter): {} stations with {} impossible intervals; lower bound on inflated ballots {} ({} without assumptions)",
-            t.options.booths,
+            "\nThroughput ({}, {} s per voter): {} stations with {} impossible intervals; lower bound on inflated ballots {} ({} without assumptions)",
+            issuing_points(t.options.booths, t.stations_with_machines),
             t.options.min_seconds_per_voter,
             t.stations_with_violations,
             t.interval_violations,

@@ -1,0 +1,324 @@
+//! What a reader meets: the command line on a closed pipe, and the words and
+//! numbers of the text and HTML reports (each test pins a defect found by
+//! using the tool as a new user would).
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+
+use crate::common;
+
+fn sample() -> String {
+    common::root()
+        .join("data/sample/election.csv")
+        .display()
+        .to_string()
+}
+
+/// Every subcommand ends quietly when its reader goes away (`| head`): no
+/// panic, no exit code 101.
+#[test]
+fn a_closed_pipe_ends_every_subcommand_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().display().to_string();
+    let s = sample();
+    let runs: Vec<Vec<&str>> = vec![
+        vec!["validate", &s],
+        vec!["digits", &s],
+        vec!["fingerprint", &s, "--klimek-bootstrap", "0"],
+        vec![
+            "analyze",
+            &s,
+            "--out",
+            &out,
+            "--outputs",
+            "json",
+            "--klimek-bootstrap",
+            "0",
+        ],
+        vec![
+            "check",
+            "--claim",
+            "inflated >= 10",
+            "--announced",
+            "1000",
+            "--independent-estimate",
+            "10",
+            "--independent-se",
+            "1",
+        ],
+    ];
+    for args in runs {
+        let mut child = Command::new(common::bin())
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take()); // the reader is gone before anything is printed
+        let mut err = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        let status = child.wait().unwrap();
+        assert_ne!(status.code(), Some(101), "{args:?} panicked: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+}
+
+fn stdout(args: &[&str]) -> String {
+    let out = Command::new(common::bin()).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The sample's contestant literally named `winner` is quoted ("winner:
+/// "winner"", not "winner winner"); slope readings are words, not Rust
+/// variant names; the paper's Monte Carlo null is printed when asked for.
+#[test]
+fn the_text_report_reads_as_sentences() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = sample();
+    let text = stdout(&[
+        "analyze",
+        &s,
+        "--out",
+        &dir.path().display().to_string(),
+        "--outputs",
+        "json,html",
+        "--klimek-bootstrap",
+        "0",
+        "--integer-monte-carlo",
+        "40",
+    ]);
+    assert!(text.contains("winner: \"winner\" ("), "{text}");
+    assert!(!text.contains("winner winner"), "{text}");
+    for variant in ["AboveOne", "BelowZero", "Within"] {
+        assert!(!text.contains(variant), "{variant} in:\n{text}");
+    }
+    assert!(
+        text.contains("the paper's simulated null (40 replicates)"),
+        "{text}"
+    );
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert!(html.contains("simulated null (40 replicates)"));
+    // Numbers never wrap: thousands are grouped with narrow no-break spaces.
+    assert!(
+        !html.contains('\u{2009}'),
+        "a breakable thin space in report.html"
+    );
+}
+
+#[test]
+fn tiny_p_values_are_not_printed_as_zero() {
+    use escrutinio::report::format_p_value;
+    assert_eq!(format_p_value(Some(0.0), "-"), "< 1e-300");
+    assert_eq!(format_p_value(Some(1e-310), "-"), "< 1e-300");
+    assert_eq!(format_p_value(Some(2.5e-12), "-"), "2.50e-12");
+    assert_eq!(format_p_value(Some(0.25), "-"), "0.2500");
+}
+
+/// Spain 2019: report.json has a negative switching term in the national
+/// excess-vote decomposition; the HTML must print it with its sign (it used
+/// to print 0, so that "stuffing 1 234 686, switching 0" no longer added up).
+#[test]
+fn negative_parts_keep_their_sign_in_the_html() {
+    let Some(spain) = common::shared("spain-2019/spain-congress-2019-11.csv.gz") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let schema = common::schema("spain-2019.toml");
+    stdout(&[
+        "analyze",
+        &spain.display().to_string(),
+        "--schema",
+        &schema.display().to_string(),
+        "--out",
+        &dir.path().display().to_string(),
+        "--outputs",
+        "json,html",
+        "--no-digits",
+        "--no-hourly",
+        "--klimek-bootstrap",
+        "0",
+        "--excess-bootstrap",
+        "100",
+    ]);
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
+            .unwrap();
+    let switching = report["excess_votes"]["switching"].as_f64().unwrap();
+    assert!(switching < -1e6, "switching {switching}");
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    let shown = format!("switching −{}", {
+        let n = (-switching).round() as u64;
+        let s = n.to_string();
+        let mut g = String::new();
+        for (i, c) in s.chars().enumerate() {
+            if i > 0 && (s.len() - i).is_multiple_of(3) {
+                g.push('\u{202f}');
+            }
+            g.push(c);
+        }
+        g
+    });
+    assert!(html.contains(&shown), "{shown} not in report.html");
+}
+
+/// A file whose valid- and invalid-ballot columns are not named as the
+/// standard schema expects: they become contestants (they hold counts), and
+/// `validate` and `analyze` now say so instead of reporting no problem.
+#[test]
+fn role_like_columns_taken_as_contestants_are_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("mesas.csv");
+    let mut body = String::from("station,electorate,ballots,PSOE,PP,Votos válidos,nulos\n");
+    for i in 0..40 {
+        body.push_str(&format!(
+            "M{i},{},{},{},{},{},{}\n",
+            500 + i,
+            300 + i,
+            150,
+            140 + i,
+            290 + i,
+            10
+        ));
+    }
+    std::fs::write(&f, body).unwrap();
+    let out = Command::new(common::bin())
+        .args(["validate", &f.display().to_string()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("warning: column \"Votos válidos\" was taken as a contestant")
+            && text.contains("the valid role"),
+        "{text}"
+    );
+    assert!(
+        text.contains("column \"nulos\"") && text.contains("the invalid role"),
+        "{text}"
+    );
+    assert!(!text.contains("column \"PSOE\""), "{text}");
+
+    // Mapped, the warning goes.
+    let schema = dir.path().join("s.toml");
+    std::fs::write(
+        &schema,
+        "[columns]\nvalid = \"Votos válidos\"\ninvalid = \"nulos\"\n",
+    )
+    .unwrap();
+    let out = Command::new(common::bin())
+        .args([
+            "validate",
+            &f.display().to_string(),
+            "--schema",
+            &schema.display().to_string(),
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("warning:"), "{text}");
+}
+
+/// A schema that maps a long participation-report file, used without the
+/// file: `analyze` says the hourly family did not run, and why.
+#[test]
+fn a_participation_mapping_without_its_file_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = dir.path().join("s.toml");
+    std::fs::write(
+        &schema,
+        "[hourly]\ntime = \"hora\"\ncumulative = \"votantes\"\n",
+    )
+    .unwrap();
+    let text = stdout(&[
+        "analyze",
+        &sample(),
+        "--schema",
+        &schema.display().to_string(),
+        "--out",
+        &dir.path().join("out").display().to_string(),
+        "--outputs",
+        "json",
+        "--no-digits",
+        "--klimek-bootstrap",
+        "0",
+    ]);
+    assert!(
+        text.contains("warning: the schema's [hourly] table maps a participation-report file"),
+        "{text}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out/report.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        report["schema"]["resolved"]["warnings"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+/// "1.246" in a count column is read as a fraction; the problem says it may
+/// be a thousands separator, and what the count would be without it.
+#[test]
+fn a_thousands_separator_gets_a_hint() {
+    use escrutinio::io::cell::thousands_hint;
+    assert!(thousands_hint("1.246").unwrap().contains("(1246)"));
+    assert!(thousands_hint("12,345,678").unwrap().contains("(12345678)"));
+    assert!(thousands_hint("1.5").is_none());
+    assert!(thousands_hint("1234.567").is_none());
+    assert!(thousands_hint("12").is_none());
+
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("e.csv");
+    std::fs::write(
+        &f,
+        "station,electorate,ballots,a,b\nS1,2000,1.246,600,600\nS2,900,500,200,250\n",
+    )
+    .unwrap();
+    let out = Command::new(common::bin())
+        .args(["validate", &f.display().to_string()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("thousands separator") && text.contains("(1246)"),
+        "{text}"
+    );
+}
+
+/// A shared data set read without `--schema`: the error names the shipped
+/// schema that fits it.
+#[test]
+fn a_missing_schema_error_names_the_shipped_one() {
+    for (file, schema) in [
+        (
+            "spain-2019/spain-congress-2019-11.csv.gz",
+            "data/schemas/spain-2019.toml",
+        ),
+        ("russia/2011.csv.gz", "data/schemas/russia-2011.toml"),
+    ] {
+        let Some(path) = common::shared(file) else {
+            return;
+        };
+        let out = Command::new(common::bin())
+            .args(["validate", &path.display().to_string()])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains(&format!("run with --schema {schema}")),
+            "{file}: {err}"
+        );
+    }
+}
