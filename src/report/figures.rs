@@ -34,8 +34,8 @@ pub fn draw(report: &Report, plots_dir: &Path) -> Result<html::Figures> {
             let stations = w.by_stations.dense();
             let voters = w.by_voters.dense();
             let fig = plots::FingerprintFigure {
-                title: format!("Fingerprint of {}: stations and voters", w.contestant),
-                y_desc: format!("{} share (%)", w.contestant),
+                title: format!("Fingerprint of {}: stations and voters", short(&w.contestant)),
+                y_desc: format!("{} share (%)", short(&w.contestant)),
                 panels: vec![
                     plots::HeatmapPanel {
                         title: "stations".into(),
@@ -110,7 +110,7 @@ pub fn draw(report: &Report, plots_dir: &Path) -> Result<html::Figures> {
     if let Some(f) = &report.findings.independent_counts {
         for (k, c) in f.contestants.iter().enumerate() {
             let fig = plots::ScatterFigure {
-                title: format!("{}: official against independent counts", c.contestant),
+                title: format!("{}: official against independent counts", short(&c.contestant)),
                 x_desc: "official count per station".into(),
                 y_desc: format!("independent count ({})", f.source),
                 points: &c.points,
@@ -130,7 +130,8 @@ pub fn draw(report: &Report, plots_dir: &Path) -> Result<html::Figures> {
         let fig = plots::ScatterFigure {
             title: format!(
                 "{}: counted against expected votes per {}",
-                f.leader, f.level
+                short(&f.leader),
+                f.level
             ),
             x_desc: format!("expected from the {}", f.label),
             y_desc: "counted".into(),
@@ -174,7 +175,7 @@ fn digit_figures<'a>(
             Some((
                 format!("digits_{}", r.test.name()),
                 plots::DigitFigure {
-                    title: format!("{}: {} (n = {}, {p})", r.test.name(), r.column, r.n),
+                    title: format!("{}: {} (n = {}, {p})", r.test.name(), short(&r.column), r.n),
                     x_desc: x_desc(r.test),
                     categories: &info.categories,
                     observed: &r.observed_frequencies,
@@ -195,5 +196,18 @@ fn x_desc(t: digits::DigitTest) -> &'static str {
         LastTwoDigits => "last two digits",
         ZeroFive => "last digit",
         DigitPairs => "last two digits form a pair that is",
+    }
+}
+
+/// A name short enough for a figure's title or axis (long official party
+/// names would run off the figure): at most 40 characters, cut with "…".
+fn short(name: &str) -> String {
+    const MAX: usize = 40;
+    let name = name.trim();
+    if name.chars().count() <= MAX {
+        name.to_string()
+    } else {
+        let cut: String = name.chars().take(MAX - 1).collect();
+        format!("{}…", cut.trim_end())
     }
 }

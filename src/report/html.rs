@@ -58,9 +58,15 @@ pub(crate) fn thousands(x: f64) -> String {
     }
 }
 
-const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222}\
-table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}\
-th{background:#f0f0f0}td.l,th.l{text-align:left}.note{background:#fff8e0;border-left:4px solid #e0a000;padding:.5em 1em}\
+/// Every figure scales to the column (the SVGs carry a viewBox); a table
+/// wider than the column scrolls inside itself; long names break anywhere,
+/// numbers never (their thousands are narrow no-break spaces, and number
+/// cells do not wrap).
+const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222;overflow-wrap:break-word}\
+svg,img{max-width:100%;height:auto}figure{margin:1em 0}\
+table{border-collapse:collapse;margin:1em 0;display:block;max-width:100%;overflow-x:auto}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right;white-space:nowrap}\
+th{background:#f0f0f0}td.l,th.l{text-align:left;white-space:normal;min-width:8em}\
+nav.toc{border:1px solid #ddd;background:#fafafa;padding:.3em 1em;margin:1em 0}nav.toc ol{margin:.3em 0;padding-left:1.5em}.note{background:#fff8e0;border-left:4px solid #e0a000;padding:.5em 1em}\
 .verdict{font-weight:600;border-left:4px solid #31639a;padding:.3em 1em}\
 code{background:#f4f4f4;padding:0 3px}";
 
@@ -525,7 +531,7 @@ fn digits_section(h: &mut String, d: &DigitsFinding, figures: &Figures) {
     let shown = regional.len().min(30);
     let _ = writeln!(
         h,
-        "<h3>Regions</h3>\n<p>{} regional results are significant at q ≤ {}{}.</p>",
+        "<h3>Digit tests by region</h3>\n<p>{} regional results are significant at q ≤ {}{}.</p>",
         regional.len(),
         d.options.alpha,
         if shown > 0 {
@@ -580,6 +586,7 @@ pub fn render(r: &Report, figures: &Figures) -> String {
          participation data were given.</p>",
         escape(&r.methods.join(", "))
     );
+    h.push_str(CONTENTS_MARK);
     verdict_section(&mut h, &r.verdict, figures.regions.as_deref());
     if let Some(c) = &r.calibration {
         calibration_section(&mut h, c);
@@ -713,7 +720,7 @@ pub fn render(r: &Report, figures: &Figures) -> String {
     } else {
         h.push_str("<p>No row problems.</p>\n");
     }
-    h.push_str("<h2>Regions</h2>\n<table><tr><th class=\"l\">region</th><th>stations</th><th>electorate</th><th>ballots</th><th>turnout</th><th>winner share</th><th>stations ≥ 100 %</th></tr>\n");
+    h.push_str("<h2>Regions: turnout and the winner's share</h2>\n<table><tr><th class=\"l\">region</th><th>stations</th><th>electorate</th><th>ballots</th><th>turnout</th><th>winner share</th><th>stations ≥ 100 %</th></tr>\n");
     for g in &s.by_region {
         let _ = writeln!(
             h,
@@ -728,7 +735,48 @@ pub fn render(r: &Report, figures: &Figures) -> String {
         );
     }
     h.push_str("</table>\n<p><small>Machine-readable: <code>report.json</code>, <code>stations.csv</code>, <code>stations.parquet</code>.</small></p>\n</body></html>\n");
-    h
+    with_contents(h)
+}
+
+/// Where the table of contents goes (before the verdict).
+const CONTENTS_MARK: &str = "<!--contents-->\n";
+
+/// Numbers every `<h2>` of the page (`id="s1"`, ...) and puts a table of
+/// contents linking to them at [`CONTENTS_MARK`].
+fn with_contents(page: String) -> String {
+    let mut body = String::with_capacity(page.len() + 2048);
+    let mut entries = Vec::new();
+    let mut rest = page.as_str();
+    while let Some(at) = rest.find("<h2>") {
+        body.push_str(&rest[..at]);
+        let after = &rest[at + 4..];
+        let end = after.find("</h2>").unwrap_or(after.len());
+        entries.push(after[..end].to_string());
+        let _ = write!(body, "<h2 id=\"s{}\">", entries.len());
+        rest = after;
+    }
+    body.push_str(rest);
+    let mut nav = String::from("<nav class=\"toc\"><strong>Contents</strong><ol>");
+    for (k, title) in entries.iter().enumerate() {
+        // Titles are already escaped HTML; keep their text only.
+        let _ = write!(nav, "<li><a href=\"#s{}\">{}</a></li>", k + 1, strip_tags(title));
+    }
+    nav.push_str("</ol></nav>\n");
+    body.replacen(CONTENTS_MARK, &nav, 1)
+}
+
+fn strip_tags(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut inside = false;
+    for c in html.chars() {
+        match c {
+            '<' => inside = true,
+            '>' if inside => inside = false,
+            c if !inside => out.push(c),
+            _ => {}
+        }
+    }
+    out
 }
 
 /// The verdict at the top of the page: conclusion, paragraph, the
