@@ -322,3 +322,113 @@ fn a_missing_schema_error_names_the_shipped_one() {
         );
     }
 }
+
+/// Every output file, not only report.json, is byte-identical with one and
+/// two worker threads: stations.csv/.parquet, regions.*, curves.*,
+/// report.html and every PNG and SVG plot.
+#[test]
+fn every_output_file_is_identical_whatever_the_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = sample();
+    let hourly = format!("{s}.hourly.csv");
+    let outs: Vec<std::path::PathBuf> = ["1", "2"]
+        .iter()
+        .map(|t| {
+            let out = dir.path().join(format!("threads-{t}"));
+            stdout(&[
+                "--threads",
+                t,
+                "analyze",
+                &s,
+                "--hourly",
+                &hourly,
+                "--out",
+                &out.display().to_string(),
+                "--klimek-bootstrap",
+                "30",
+            ]);
+            out
+        })
+        .collect();
+    fn files(root: &std::path::Path) -> Vec<std::path::PathBuf> {
+        let mut all = Vec::new();
+        for e in std::fs::read_dir(root).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                all.extend(files(&p));
+            } else {
+                all.push(p);
+            }
+        }
+        all.sort();
+        all
+    }
+    let one = files(&outs[0]);
+    let two = files(&outs[1]);
+    let rel = |v: &[std::path::PathBuf], root: &std::path::Path| -> Vec<String> {
+        v.iter()
+            .map(|p| p.strip_prefix(root).unwrap().display().to_string())
+            .collect()
+    };
+    assert_eq!(rel(&one, &outs[0]), rel(&two, &outs[1]));
+    let names = rel(&one, &outs[0]);
+    for needed in [
+        "report.html",
+        "stations.csv",
+        "stations.parquet",
+        "regions.parquet",
+        "curves.parquet",
+    ] {
+        assert!(
+            names.iter().any(|n| n == needed),
+            "{needed} missing: {names:?}"
+        );
+    }
+    assert!(
+        names.iter().filter(|n| n.ends_with(".svg")).count() >= 5,
+        "{names:?}"
+    );
+    for (a, b) in one.iter().zip(&two) {
+        assert!(
+            std::fs::read(a).unwrap() == std::fs::read(b).unwrap(),
+            "{} differs",
+            a.display()
+        );
+    }
+}
+
+#[path = "../examples/fuzz.rs"]
+#[allow(dead_code)]
+mod fuzz_harness;
+
+/// A short run of every fuzz target (examples/fuzz.rs, the same mutators
+/// and loaders as the long runs of scripts/fuzz.sh): no input may panic.
+#[test]
+fn a_short_fuzz_run_of_every_loader_finds_no_crash() {
+    for target in fuzz_harness::TARGETS {
+        let t = fuzz_harness::fuzz(target, 1_500, None, 7);
+        assert_eq!(t.executions, 1_500);
+        assert!(t.crashes.is_empty(), "{target}: crashes {:?}", t.crashes);
+        assert!(t.ok > 0 && t.errors > 0, "{target}: {t:?}");
+    }
+}
+
+/// Every input a fuzz run made panic (fuzz/regressions/<target>/) now ends
+/// in an error naming the file.
+#[test]
+fn fuzz_regressions_end_in_errors() {
+    let dir = common::root().join("fuzz/regressions/stations_parquet");
+    let mut n = 0;
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let p = e.unwrap().path();
+        let got = std::panic::catch_unwind(|| {
+            escrutinio::io::load::load(&p, None, escrutinio::io::InvalidRows::Exclude).map(|_| ())
+        });
+        let err = got
+            .unwrap_or_else(|_| panic!("{} panics", p.display()))
+            .expect_err("a corrupt file loads");
+        assert!(err.to_string().contains(&p.display().to_string()), "{err}");
+        n += 1;
+    }
+    assert!(n >= 7, "{n} regression files");
+}

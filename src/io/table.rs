@@ -181,12 +181,31 @@ impl RawTable {
 
     fn read_parquet(path: &Path, sha256: String, size: u64) -> Result<RawTable> {
         let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-        let df = ParquetReader::new(file).finish().map_err(|e| {
-            Error::input(
-                path,
-                format!("Parquet could not be read: {}", polars_message(&e)),
-            )
-        })?;
+        // polars' Parquet reader panics on some corrupt files (found by
+        // fuzzing: malformed thrift metadata, bitmaps shorter than their
+        // column): contain it and say the file is corrupt.
+        let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            ParquetReader::new(file).finish()
+        }));
+        let df = match read {
+            Ok(r) => r.map_err(|e| {
+                Error::input(
+                    path,
+                    format!("Parquet could not be read: {}", polars_message(&e)),
+                )
+            })?,
+            Err(panic) => {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                return Err(Error::input(
+                    path,
+                    format!("Parquet could not be read: the file is corrupt (the reader failed: {what})"),
+                ));
+            }
+        };
         Self::typed(path, df, sha256, size, Format::Parquet)
     }
 
@@ -221,6 +240,18 @@ impl RawTable {
         size: u64,
         format: Format,
     ) -> Result<RawTable> {
+        // A corrupt Parquet file can decode to columns of different lengths.
+        if let Some(c) = df.columns().iter().find(|c| c.len() != df.height()) {
+            return Err(Error::input(
+                path,
+                format!(
+                    "the table is corrupt: column {:?} has {} values, the table {} rows",
+                    c.name().as_str(),
+                    c.len(),
+                    df.height()
+                ),
+            ));
+        }
         let columns: Vec<String> = df.columns().iter().map(|c| c.name().to_string()).collect();
         check_header(path, &columns)?;
         if df.height() == 0 {

@@ -34,8 +34,12 @@ pub fn draw(report: &Report, plots_dir: &Path) -> Result<html::Figures> {
             let stations = w.by_stations.dense();
             let voters = w.by_voters.dense();
             let fig = plots::FingerprintFigure {
-                title: format!("Fingerprint of {}: stations and voters", short(&w.contestant)),
+                title: format!(
+                    "Fingerprint of {}: stations and voters",
+                    short(&w.contestant)
+                ),
                 y_desc: format!("{} share (%)", short(&w.contestant)),
+                shared_scale: false,
                 panels: vec![
                     plots::HeatmapPanel {
                         title: "stations".into(),
@@ -58,6 +62,7 @@ pub fn draw(report: &Report, plots_dir: &Path) -> Result<html::Figures> {
             let fig = plots::FingerprintFigure {
                 title: "Klimek model: observed, fitted and fair fingerprints (stations)".into(),
                 y_desc: "winner share (%)".into(),
+                shared_scale: true,
                 panels: vec![
                     plots::HeatmapPanel {
                         title: "observed".into(),
@@ -110,7 +115,10 @@ pub fn draw(report: &Report, plots_dir: &Path) -> Result<html::Figures> {
     if let Some(f) = &report.findings.independent_counts {
         for (k, c) in f.contestants.iter().enumerate() {
             let fig = plots::ScatterFigure {
-                title: format!("{}: official against independent counts", short(&c.contestant)),
+                title: format!(
+                    "{}: official against independent counts",
+                    short(&c.contestant)
+                ),
                 x_desc: "official count per station".into(),
                 y_desc: format!("independent count ({})", f.source),
                 points: &c.points,

@@ -759,7 +759,12 @@ fn with_contents(page: String) -> String {
     let mut nav = String::from("<nav class=\"toc\"><strong>Contents</strong><ol>");
     for (k, title) in entries.iter().enumerate() {
         // Titles are already escaped HTML; keep their text only.
-        let _ = write!(nav, "<li><a href=\"#s{}\">{}</a></li>", k + 1, strip_tags(title));
+        let _ = write!(
+            nav,
+            "<li><a href=\"#s{}\">{}</a></li>",
+            k + 1,
+            strip_tags(title)
+        );
     }
     nav.push_str("</ol></nav>\n");
     body.replacen(CONTENTS_MARK, &nav, 1)

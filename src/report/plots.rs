@@ -275,11 +275,23 @@ pub struct FingerprintFigure<'a> {
     pub title: String,
     pub y_desc: String,
     pub panels: Vec<HeatmapPanel<'a>>,
+    /// One colour scale for every panel (they count the same thing:
+    /// observed and model fingerprints), or one per panel with its own bar
+    /// (stations beside voters).
+    pub shared_scale: bool,
 }
+
+/// Width of the colour bar beside the panels, in pixels.
+const COLOUR_BAR: u32 = 80;
 
 impl Figure for FingerprintFigure<'_> {
     fn size(&self) -> (u32, u32) {
-        (40 + 420 * self.panels.len() as u32, 470)
+        let bars = if self.shared_scale {
+            1
+        } else {
+            self.panels.len() as u32
+        };
+        (40 + 420 * self.panels.len() as u32 + COLOUR_BAR * bars, 470)
     }
 
     fn draw<DB: DrawingBackend>(
@@ -293,24 +305,51 @@ impl Figure for FingerprintFigure<'_> {
         let root = root
             .titled(&self.title, ("sans-serif", 18))
             .map_err(|e| e.to_string())?;
-        let top = self
+        let largest = |cells: &[f64]| cells.iter().fold(0.0f64, |m, &c| m.max(c));
+        let shared_top = self
             .panels
             .iter()
-            .flat_map(|p| p.cells.iter())
-            .fold(0.0f64, |m, &c| m.max(c));
-        let scale = (1.0 + top).log10().max(1e-9);
-        let areas = root.split_evenly((1, self.panels.len()));
+            .map(|p| largest(p.cells))
+            .fold(0.0f64, f64::max);
+        let width = root.dim_in_pixel().0;
+        let (panels, shared_bar) = if self.shared_scale {
+            let (p, b) = root.split_horizontally(width.saturating_sub(COLOUR_BAR));
+            (p, Some(b))
+        } else {
+            (root.clone(), None)
+        };
+        let areas = panels.split_evenly((1, self.panels.len()));
+        let mut plot_rows = (0, 0);
         for (area, p) in areas.iter().zip(&self.panels) {
-            let mut chart = ChartBuilder::on(area)
+            let (area, own_bar) = if self.shared_scale {
+                (area.clone(), None)
+            } else {
+                let w = area.dim_in_pixel().0;
+                let (a, b) = area.split_horizontally(w.saturating_sub(COLOUR_BAR));
+                (a, Some(b))
+            };
+            let top = if self.shared_scale {
+                shared_top
+            } else {
+                largest(p.cells)
+            };
+            let scale = (1.0 + top).log10().max(1e-9);
+            let mut chart = ChartBuilder::on(&area)
                 .caption(&p.title, ("sans-serif", 15))
                 .margin(8)
+                .margin_right(18)
                 .x_label_area_size(38)
                 .y_label_area_size(48)
                 .build_cartesian_2d(0f64..100f64, 0f64..100f64)
                 .map_err(|e| e.to_string())?;
+            // Absolute pixel rows of the plot (the bars are drawn in pixels).
+            let (_, rows) = chart.plotting_area().get_pixel_range();
+            plot_rows = (rows.start, rows.end);
             chart
                 .configure_mesh()
                 .disable_mesh()
+                .x_label_formatter(&|x| format!("{x:.0}"))
+                .y_label_formatter(&|y| format!("{y:.0}"))
                 .x_desc("turnout (%)")
                 .y_desc(self.y_desc.as_str())
                 .draw()
@@ -332,8 +371,67 @@ impl Figure for FingerprintFigure<'_> {
                         }),
                 )
                 .map_err(|e| e.to_string())?;
+            if let Some(bar) = own_bar {
+                colour_bar(&bar, plot_rows, top, scale)?;
+            }
         }
-        Ok(())
+        match shared_bar {
+            Some(bar) => {
+                let scale = (1.0 + shared_top).log10().max(1e-9);
+                colour_bar(&bar, plot_rows, shared_top, scale)
+            }
+            None => Ok(()),
+        }
+    }
+}
+
+/// A fingerprint's colour scale, beside its panel(s): the viridis strip
+/// over the plotting rows (absolute pixel rows), labelled at 1, 10, 100, ... (colour ∝ log10(1 + c)).
+fn colour_bar<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    (top_px, bottom_px): (i32, i32),
+    top: f64,
+    scale: f64,
+) -> std::result::Result<(), String>
+where
+    DB::ErrorType: 'static,
+{
+    let base = area.get_base_pixel().1;
+    let (top_px, bottom_px) = (top_px - base, bottom_px - base);
+    let (x0, x1) = (8, 24);
+    let height = (bottom_px - top_px).max(1);
+    let steps = 64;
+    for k in 0..steps {
+        let (a, b) = (k * height / steps, (k + 1) * height / steps);
+        let v = 1.0 - (k as f64 + 0.5) / steps as f64;
+        area.draw(&Rectangle::new(
+            [(x0, top_px + a), (x1, top_px + b)],
+            viridis(v).filled(),
+        ))
+        .map_err(|e| e.to_string())?;
+    }
+    area.draw(&Rectangle::new([(x0, top_px), (x1, bottom_px)], BLACK))
+        .map_err(|e| e.to_string())?;
+    let style = ("sans-serif", 11).into_font().color(&BLACK);
+    let mut c = 1.0f64;
+    while c <= top.max(1.0) {
+        let y = bottom_px - ((1.0 + c).log10() / scale * height as f64).round() as i32;
+        area.draw(&PathElement::new(vec![(x1, y), (x1 + 4, y)], BLACK))
+            .map_err(|e| e.to_string())?;
+        area.draw(&Text::new(format_count(c), (x1 + 6, y - 6), style.clone()))
+            .map_err(|e| e.to_string())?;
+        c *= 10.0;
+    }
+    area.draw(&Text::new("per cell", (x0 - 4, bottom_px + 8), style))
+        .map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+fn format_count(c: f64) -> String {
+    match c {
+        c if c >= 1e6 => format!("{:.0}M", c / 1e6),
+        c if c >= 1e3 => format!("{:.0}k", c / 1e3),
+        c => format!("{c:.0}"),
     }
 }
 
