@@ -14,7 +14,7 @@
 //! `family_klimek_100_replicates` 8.33 s (the target: under 10 s),
 //! `excess_votes_1000` (national + 40 regions) 2.98 s,
 //! `integer_percent_exact` 332 ms, `turnout_distribution_1000` 508 ms
-//! (docs/methods.md: on the same day plain Fisher scoring, without the
+//! (docs/measurements.md: on the same day plain Fisher scoring, without the
 //! secant correction, took 274 ms and 7.54 s).
 //! Before the quadrature model (schema 1.x) the point fit alone took
 //! 16.6 s and each bootstrap replicate about 7 s.

@@ -11,7 +11,7 @@
 //! Defaults: 40 repetitions of 5,000 stations, 100 replicates, f_i 0.1,
 //! f_e 0.02, θ 0.4, elections following the model exactly (one clean mode,
 //! no invalid ballots). Prints each repetition, the coverage counts and the
-//! mean errors. Results are recorded in docs/methods.md.
+//! mean errors. Results are recorded in docs/measurements.md.
 
 use escrutinio::methods::klimek::{self, KlimekOptions};
 use escrutinio::simulate::{simulate, SimParams};

@@ -76,8 +76,8 @@ for x in adequate:
 
 # %% [markdown]
 # Per station, the same table the command line writes as `stations.csv`.
-# Votes above the region's line (`excess_votes`) rank stations, not prove
-# them: a large clean station with a high share ranks above a small stuffed
+# Votes above the national clean-share line (`excess_votes`) rank stations,
+# not prove them: a large clean station with a high share ranks above a small stuffed
 # one. escrutinio does not yet give a per-station probability of inflation
 # (the per-station mixture model is still open work), so read this as an
 # enrichment, not a list of culprits.

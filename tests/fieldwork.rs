@@ -234,7 +234,7 @@ fn bashkortostan_scanner_stations_reproduce_kobaks_figure() {
 
 /// A simulated election: `units` units of 40 stations, each unit with its
 /// own clean leader rate per registered voter; a random tenth of the
-/// stations (at least 4 per unit) is the reference subset; `stuffed`
+/// stations (6 per unit) is the reference subset; `stuffed`
 /// stations outside it get extra leader ballots. Returns the election, the
 /// subset and the injected total.
 fn simulated(seed: u64, units: usize) -> (Election, ReferenceSubset, u64) {

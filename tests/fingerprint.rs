@@ -69,7 +69,7 @@ fn sim(n: usize, seed: u64, fi: f64, fe: f64, theta: f64, regional: bool) -> (El
 /// default 1.5 % invalid ballots among clean voters, stolen votes come from
 /// a slightly smaller pool than the model assumes, and the fit reads that
 /// as α about 0.2 higher and f_i about 0.01 higher; measured in
-/// docs/methods.md).
+/// docs/measurements.md).
 fn model_sim(n: usize, seed: u64, fi: f64, fe: f64) -> Election {
     let p = SimParams {
         stations: n,
@@ -530,7 +530,7 @@ fn spain_2019_is_clean() {
 /// at 1e-6, the turnout distribution is multimodal, and the winner's
 /// votes rise with turnout by more than one for one. The one exception,
 /// pinned as measured: in 2004 Putin's slope is 0.97, inside [0, 1]
-/// (`within`). The figures are in docs/methods.md. The fast tier checks
+/// (`within`). The figures are in docs/measurements.md. The fast tier checks
 /// 2004 (the exception) and 2011; the studies tier all eight.
 #[test]
 fn russian_federal_elections_are_flagged() {

@@ -6,7 +6,7 @@
 //! # Method
 //! 1. Bin the stations by turnout (1-point bins by default) and sum the
 //!    ballots per bin. The *clean peak* τ* is the bin with the most ballots
-//!    (after a 3-bin moving average) among the bins below the overall
+//!    (after a 3-bin moving average) among the bins up to the overall
 //!    turnout (or the `peak` option, in percent).
 //! 2. The clean winner's share L* is the winner's share of the valid votes
 //!    summed over the stations with turnout below the top of the peak bin.

@@ -18,6 +18,12 @@ pub struct CurvesFigure<'a> {
     pub title: String,
     /// Report times, then `close`.
     pub labels: Vec<String>,
+    /// Each label's position on the time axis, in hours from midnight of the
+    /// first voting day (the reports' true spacing); `None` when a time does
+    /// not parse, and the reports are then spaced evenly.
+    pub hours: Option<Vec<f64>>,
+    /// Voting days (day numbers on the axis when more than one).
+    pub days: i64,
     pub finding: &'a HourlyFinding,
     /// Stations drawn over the band, with their colour.
     pub highlighted: Vec<(&'a AnomalousStation, RGBColor)>,
@@ -30,6 +36,22 @@ impl<'a> CurvesFigure<'a> {
         let c = f.curves.as_ref()?;
         let mut labels: Vec<String> = c.typical_shape.iter().map(|s| s.time.clone()).collect();
         labels.push("close".into());
+        let hours = f.schedule.as_ref().and_then(|sch| {
+            let stamps: Option<Vec<crate::io::clock::Stamp>> = labels[..labels.len() - 1]
+                .iter()
+                .chain(std::iter::once(&sch.close))
+                .map(|t| crate::io::clock::parse_stamp(t))
+                .collect();
+            let stamps = stamps?;
+            let first = stamps.iter().filter_map(|s| s.day).min().unwrap_or(0);
+            Some(
+                stamps
+                    .iter()
+                    .map(|s| s.seconds_from(first) as f64 / 3600.0)
+                    .collect::<Vec<f64>>(),
+            )
+        });
+        let days = f.schedule.as_ref().map_or(1, |s| s.days);
         let mut highlighted: Vec<(&AnomalousStation, RGBColor)> = f
             .top_late_surge
             .iter()
@@ -41,6 +63,8 @@ impl<'a> CurvesFigure<'a> {
         Some(CurvesFigure {
             title: "Share of each station's final count reached at each report".into(),
             labels,
+            hours,
+            days,
             finding: f,
             highlighted,
         })
@@ -69,31 +93,55 @@ impl Figure for CurvesFigure<'_> {
             .typical_shape;
         let k = self.labels.len();
         let labels = self.labels.clone();
+        // x: hours from midnight of the first day (the true spacing of the
+        // reports), or the report's index when a time does not parse.
+        let xs: Vec<f64> = match &self.hours {
+            Some(h) if h.len() == k => h.clone(),
+            _ => (0..k).map(|t| t as f64).collect(),
+        };
+        let timed = self.hours.as_ref().is_some_and(|h| h.len() == k);
+        let (lo, hi) = (xs[0], xs[k - 1]);
+        let pad = if timed { 0.5 } else { 0.2 };
         let mut chart = ChartBuilder::on(root)
             .caption(&self.title, ("sans-serif", 18))
             .margin(12)
+            .margin_right(24)
             .x_label_area_size(48)
             .y_label_area_size(56)
-            .build_cartesian_2d(-0.2f64..(k as f64 - 0.8), 0f64..1.05)
+            .build_cartesian_2d((lo - pad)..(hi + pad), 0f64..1.05)
             .map_err(e)?;
+        let days = self.days;
+        let clock = move |x: &f64| {
+            let h = x.round() as i64;
+            if days > 1 {
+                format!("day {} {:02}:00", h.div_euclid(24) + 1, h.rem_euclid(24))
+            } else {
+                format!("{:02}:00", h.rem_euclid(24))
+            }
+        };
+        let index = |x: &f64| {
+            let i = x.round();
+            if (x - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < labels.len() {
+                labels[i as usize].clone()
+            } else {
+                String::new()
+            }
+        };
         chart
             .configure_mesh()
-            .x_labels(k)
-            .x_label_formatter(&|x| {
-                let i = x.round();
-                if (x - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < labels.len() {
-                    labels[i as usize].clone()
-                } else {
-                    String::new()
-                }
+            .x_labels(if timed { 12 } else { k })
+            .x_label_formatter(&|x| if timed { clock(x) } else { index(x) })
+            .x_desc(if timed {
+                "time of day (reports at their true times; the last point is the close)"
+            } else {
+                "report"
             })
-            .x_desc("report time")
             .y_desc("cumulative share of the final count")
             .draw()
             .map_err(e)?;
         let band = |lo: &dyn Fn(usize) -> f64, hi: &dyn Fn(usize) -> f64| {
-            let mut pts: Vec<(f64, f64)> = (0..k).map(|t| (t as f64, hi(t))).collect();
-            pts.extend((0..k).rev().map(|t| (t as f64, lo(t))));
+            let mut pts: Vec<(f64, f64)> = (0..k).map(|t| (xs[t], hi(t))).collect();
+            pts.extend((0..k).rev().map(|t| (xs[t], lo(t))));
             pts
         };
         let at = |t: usize, f: &dyn Fn(usize) -> Option<f64>| {
@@ -121,7 +169,7 @@ impl Figure for CurvesFigure<'_> {
             .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], INNER.filled()));
         chart
             .draw_series(LineSeries::new(
-                (0..k).map(|t| (t as f64, at(t, &|t| shape[t].median))),
+                (0..k).map(|t| (xs[t], at(t, &|t| shape[t].median))),
                 MEDIAN.stroke_width(3),
             ))
             .map_err(e)?
@@ -134,8 +182,8 @@ impl Figure for CurvesFigure<'_> {
                 .reports
                 .iter()
                 .enumerate()
-                .filter_map(|(t, c)| c.map(|c| (t as f64, (c as f64 / f).min(1.05))))
-                .chain(std::iter::once(((k - 1) as f64, 1.0)))
+                .filter_map(|(t, c)| c.map(|c| (xs[t], (c as f64 / f).min(1.05))))
+                .chain(std::iter::once((xs[k - 1], 1.0)))
                 .collect();
             let series = chart
                 .draw_series(LineSeries::new(pts, colour.stroke_width(1)))

@@ -66,7 +66,7 @@ const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:1000px;marg
 svg,img{max-width:100%;height:auto}figure{margin:1em 0}\
 table{border-collapse:collapse;margin:1em 0;display:block;max-width:100%;overflow-x:auto}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right;white-space:nowrap}\
 th{background:#f0f0f0}td.l,th.l{text-align:left;white-space:normal;min-width:8em}\
-nav.toc{border:1px solid #ddd;background:#fafafa;padding:.3em 1em;margin:1em 0}nav.toc ol{margin:.3em 0;padding-left:1.5em}.note{background:#fff8e0;border-left:4px solid #e0a000;padding:.5em 1em}\
+.baseline{color:#444;border-left:4px solid #8a8;padding:.2em 1em;font-size:.95em}nav.toc{border:1px solid #ddd;background:#fafafa;padding:.3em 1em;margin:1em 0}nav.toc ol{margin:.3em 0;padding-left:1.5em}.note{background:#fff8e0;border-left:4px solid #e0a000;padding:.5em 1em}\
 .verdict{font-weight:600;border-left:4px solid #31639a;padding:.3em 1em}\
 code{background:#f4f4f4;padding:0 3px}";
 
@@ -122,6 +122,7 @@ fn fingerprint_section(h: &mut String, r: &Report, figures: &Figures) {
         .and_then(|f| f.klimek.as_ref())
     {
         h.push_str("<h3>Klimek et al. fraud model</h3>\n");
+        baseline(h, "On a clean election the fit should find no fraud or stop at a bound: on Spain 2019 (52 provinces, strong regional parties) θ stops at its bound and the fit is set aside. A single national fit across many regions reads regional differences as fraud (on simulated clean elections with 40 regions it reports fraud where there is none), which is why the verdict sets it aside when the data have five or more regions.");
         let _ = writeln!(h, "<p class=\"verdict\">{}</p>", escape(&k.verdict));
         let _ = writeln!(
             h,
@@ -157,6 +158,7 @@ fn fingerprint_section(h: &mut String, r: &Report, figures: &Figures) {
     if let Some(x) = &r.findings.excess_votes {
         let n = &x.national;
         h.push_str("<h3>Excess votes (Shpilkin)</h3>\n");
+        baseline(h, "On 40 simulated clean elections with 40 regions, a regional party and regional turnout, the regions' own lines summed found no evidence in 40 of 40; the national line alone called 2 of the first 6 inflated (1.6 % and 2.5 % of the ballots). On Spain 2019 the regions' sum is negative (−4.4 % of the ballots): the winner's share falls with turnout within provinces.");
         let _ = writeln!(h, "<p class=\"verdict\">{}</p>", escape(&x.verdict));
         let _ = writeln!(
             h,
@@ -194,6 +196,7 @@ fn fingerprint_section(h: &mut String, r: &Report, figures: &Figures) {
     }
     if let Some(ip) = &r.findings.integer_percent {
         h.push_str("<h3>Integer percentages (Kobak, Shpilkin &amp; Pshenichnikov 2016)</h3>\n");
+        baseline(h, "On a clean election the excess stays within about two standard deviations of zero: Spain 2019 has 11,049 stations at an integer turnout or result against 11,064 ± 94 expected (p = 0.57); on fraud-free simulations the p-values are uniform. Russia's elections have 700 to 3,700 stations too many.");
         let _ = writeln!(h, "<p class=\"verdict\">{}</p>", escape(&ip.verdict));
         let _ = writeln!(
             h,
@@ -356,6 +359,7 @@ fn hourly_section(h: &mut String, f: &crate::methods::hourly::HourlyFinding, fig
     }
     if let Some(l) = &f.late_surge {
         h.push_str("<h3>Late surges</h3>\n");
+        baseline(h, "On a clean election with imperfect reports (Spain 2019, 59,287 tables) 0.23 % of the tables are flagged and the national excess of late ballots is slightly negative (−14,029 [−18,961, −8,883]); St Petersburg 2021 flags 3.6 %, sixteen times as many.");
         let _ = writeln!(
             h,
             "<p>Ballots after {} (the last report covering at least half of the stations), against the station's own pace before it (from {}) and its region's typical shape: {} stations scored, {} flagged at q &lt; {} ({}). Median late share {:.3}; spread between stations τ = {:.3} on the log-odds scale. Late ballots above the prediction: {} ({:.0} % interval), {:.0} of them at flagged stations. Unscored: {} without the last report, {} without the earlier one, {} with the last report above the final count, {} decreasing, {} with no voters by the last report, {} whose last report repeats the earlier one (stale).</p>",
@@ -456,6 +460,7 @@ fn p_value(x: Option<f64>) -> String {
 
 fn digits_section(h: &mut String, d: &DigitsFinding, figures: &Figures) {
     h.push_str("<h2>Digit tests</h2>\n");
+    baseline(h, "On a fraud-free simulated election of 40,000 stations 24 of 47 national digit tests reject at 5 %, and Spain 2019 rejects the first-digit test for 63 of its 66 parties: digits describe how station counts are distributed, and the verdict never uses them.");
     let _ = writeln!(h, "<p><strong>{}</strong></p>", escape(&d.verdict));
     h.push_str("<div class=\"note\"><p>Read these with care:</p><ul>");
     for c in &d.caveats {
@@ -736,6 +741,16 @@ pub fn render(r: &Report, figures: &Figures) -> String {
     }
     h.push_str("</table>\n<p><small>Machine-readable: <code>report.json</code>, <code>stations.csv</code>, <code>stations.parquet</code>.</small></p>\n</body></html>\n");
     with_contents(h)
+}
+
+/// What a clean election shows in a section, next to its numbers (the
+/// figures are measured: docs/measurements.md and the notebooks).
+fn baseline(h: &mut String, text: &str) {
+    let _ = writeln!(
+        h,
+        "<p class=\"baseline\"><strong>Clean baseline.</strong> {}</p>",
+        escape(text)
+    );
 }
 
 /// Where the table of contents goes (before the verdict).

@@ -39,7 +39,7 @@
 //! real elections, where the model fits badly (the reason the point fit
 //! needs the secant correction, [`super::scoring`]): without it the
 //! replicates of Russia 2011 and 2018 vary too little in some parameters
-//! and too much in others (docs/methods.md).
+//! and too much in others (docs/measurements.md).
 //!
 //! Its first Newton step from θ̂ is the one-step (linear) approximation of
 //! the bootstrap estimate, θ̂ + H⁻¹U*(θ̂), in which a replicate changes

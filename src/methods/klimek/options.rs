@@ -110,7 +110,7 @@ impl ShareBase {
 #[derive(Debug, Clone, Serialize)]
 pub struct KlimekOptions {
     pub procedure: Procedure,
-    /// Bins per axis of the fitted fingerprint (100: 1 % bins).
+    /// Bins per axis of the fitted fingerprint (default 50: 2-point cells).
     pub bins: usize,
     pub distance: Distance,
     pub share_base: ShareBase,
