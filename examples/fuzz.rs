@@ -47,6 +47,9 @@ pub struct Tally {
     pub ok: u64,
     pub errors: u64,
     pub crashes: Vec<PathBuf>,
+    /// Child batches that a dependency aborted (their executions up to the
+    /// abort are counted, their outcomes are not).
+    pub aborted_batches: u64,
 }
 
 /// The repository root (examples and tests run from anywhere).
@@ -265,6 +268,10 @@ pub fn fuzz(target: &str, execs: u64, deadline: Option<Duration>, seed: u64) -> 
             }
         }
         tally.executions += 1;
+        if tally.executions % 256 == 0 {
+            // For the supervisor, should a dependency abort the process.
+            let _ = std::fs::write(work.join("progress"), tally.executions.to_string());
+        }
     }
     std::panic::set_hook(hook);
     let _ = std::fs::remove_dir_all(&work);
@@ -315,12 +322,20 @@ fn supervise(target: &str, execs: u64, deadline: Option<Duration>, seed: u64, ba
                 }
             }
             None => {
-                // Aborted: its last input is still in its work folder.
+                // Aborted: its last input is still in its work folder, with
+                // the executions it had completed (to the last 256).
                 let work = work_dir(target, pid);
-                let input = std::fs::read_dir(&work)
+                tally.executions += std::fs::read_to_string(work.join("progress"))
                     .ok()
-                    .and_then(|mut d| d.next())
-                    .map(|e| e.unwrap().path());
+                    .and_then(|p| p.trim().parse::<u64>().ok())
+                    .unwrap_or(0);
+                tally.aborted_batches += 1;
+                let input = std::fs::read_dir(&work).ok().and_then(|d| {
+                    d.map(|e| e.unwrap().path()).find(|p| {
+                        p.file_name()
+                            .is_some_and(|n| n.to_string_lossy().starts_with("input."))
+                    })
+                });
                 if let Some(input) = input {
                     let bytes = std::fs::read(&input).unwrap();
                     let dir = root().join("fuzz/crashes").join(target);
@@ -332,7 +347,7 @@ fn supervise(target: &str, execs: u64, deadline: Option<Duration>, seed: u64, ba
                     tally.crashes.push(path);
                 }
                 let _ = std::fs::remove_dir_all(&work);
-                eprintln!("{target}: batch {k} aborted ({status})");
+                let _ = status;
             }
         }
         k += 1;
@@ -402,15 +417,16 @@ fn main() {
         let tally = supervise(t, execs, seconds, seed, 20_000);
         let secs = start.elapsed().as_secs_f64();
         println!(
-            "{t:<17} {:>10} executions in {secs:>7.1} s ({:>6.0}/s): {} loaded, {} rejected with an error, {} crashes",
+            "{t:<17} {:>10} executions in {secs:>7.1} s ({:>6.0}/s): {} loaded, {} rejected with an error, {} panics, {} aborts (batches)",
             tally.executions,
             tally.executions as f64 / secs,
             tally.ok,
             tally.errors,
-            tally.crashes.len()
+            tally.crashes.len() as u64 - tally.aborted_batches,
+            tally.aborted_batches
         );
-        for c in &tally.crashes {
-            println!("  crash: {}", c.display());
+        for c in tally.crashes.iter().take(10) {
+            println!("  saved: {}", c.display());
         }
         crashed |= !tally.crashes.is_empty();
     }

@@ -676,7 +676,7 @@ fn analyze_writes_the_digits_section_plots_and_html() {
         }
     }
     let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
-    assert!(html.contains("<h2>Digit tests</h2>") && html.contains("Deckert"));
+    assert!(html.contains(">Digit tests</h2>") && html.contains("Deckert"));
     let out = run(&[
         "analyze",
         "data/sample/election.csv",

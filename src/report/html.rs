@@ -409,7 +409,7 @@ fn hourly_section(h: &mut String, f: &crate::methods::hourly::HourlyFinding, fig
         let _ = writeln!(
             h,
             "<p>With {} and at least {} s per voter, {} stations report {} intervals with more voters than they could process. Certain lower bound on inflated ballots in the final counts: {} (if intermediate reports do not understate), {} without that assumption.</p>",
-            escape(&super::text::issuing_points(
+            escape(&super::words::issuing_points(
                 t.options.booths,
                 t.stations_with_machines
             )),

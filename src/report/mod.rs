@@ -12,6 +12,7 @@ pub mod json;
 pub mod plots;
 pub mod stations;
 pub mod text;
+pub mod words;
 
 use std::path::Path;
 

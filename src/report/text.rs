@@ -291,20 +291,6 @@ pub fn schema_warnings(warnings: &[String]) -> String {
     warnings.iter().map(|w| format!("warning: {w}\n")).collect()
 }
 
-/// "1 issuing point per station", or, when the data give machines, "the
-/// data's machines (N stations; else 1 issuing point)".
-pub(crate) fn issuing_points(booths: u64, stations_with_machines: usize) -> String {
-    let default = match booths {
-        1 => "1 issuing point".to_string(),
-        n => format!("{n} issuing points"),
-    };
-    if stations_with_machines > 0 {
-        format!("the data's machines at {stations_with_machines} stations, else {default}")
-    } else {
-        format!("{default} per station")
-    }
-}
-
 /// A contestant's name for a sentence: quoted when it could be read as a
 /// word of the sentence (a column literally named `winner`, `valid`, ...).
 pub(crate) fn quoted_name(name: &str) -> String {
@@ -421,7 +407,7 @@ pub fn hourly(f: &HourlyFinding) -> String {
         let _ = writeln!(
             out,
             "\nThroughput ({}, {} s per voter): {} stations with {} impossible intervals; lower bound on inflated ballots {} ({} without assumptions)",
-            issuing_points(t.options.booths, t.stations_with_machines),
+            super::words::issuing_points(t.options.booths, t.stations_with_machines),
             t.options.min_seconds_per_voter,
             t.stations_with_violations,
             t.interval_violations,
