@@ -486,16 +486,31 @@ impl Figure for IntegerPeaksFigure<'_> {
         chart
             .configure_mesh()
             .disable_x_mesh()
+            .light_line_style(WHITE)
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .y_label_formatter(&|y| format!("{y:.0}"))
             .x_desc(self.x_desc)
             .y_desc("stations per 0.1-point bin")
             .draw()
             .map_err(|e| e.to_string())?;
+        // Every fifth percent a light guide across the plot; every whole
+        // percent a short red tick on the axis (a full red line at each
+        // percent hid the curve).
         chart
-            .draw_series(
-                (x0 as usize..x1 as usize).map(|p| {
-                    PathElement::new(vec![(p as f64, 0.0), (p as f64, ymax)], RED.mix(0.25))
-                }),
-            )
+            .draw_series((x0 as usize..=x1 as usize).filter(|p| p % 5 == 0).map(|p| {
+                PathElement::new(
+                    vec![(p as f64, 0.0), (p as f64, ymax)],
+                    RGBColor(215, 215, 215),
+                )
+            }))
+            .map_err(|e| e.to_string())?;
+        chart
+            .draw_series((x0 as usize..=x1 as usize).map(|p| {
+                PathElement::new(
+                    vec![(p as f64, 0.0), (p as f64, ymax * 0.035)],
+                    RED.stroke_width(2),
+                )
+            }))
             .map_err(|e| e.to_string())?;
         chart
             .draw_series(LineSeries::new(
