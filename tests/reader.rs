@@ -432,3 +432,68 @@ fn fuzz_regressions_end_in_errors() {
     }
     assert!(n >= 7, "{n} regression files");
 }
+
+/// The HTML and its figures: a table of contents, headings that say apart
+/// what they head, colour bars beside the fingerprints, the participation
+/// curves on a time-of-day axis, long names cut in figure titles.
+#[test]
+fn the_report_and_its_figures_read_well() {
+    let dir = tempfile::tempdir().unwrap();
+    // The sample with its second party renamed to a 200-character name.
+    let long = "Partido ".repeat(25);
+    let body = std::fs::read_to_string(sample())
+        .unwrap()
+        .replacen("party_1", long.trim(), 1);
+    let file = dir.path().join("long.csv");
+    std::fs::write(&file, body).unwrap();
+    let hourly = format!("{}.hourly.csv", sample());
+    let out = dir.path().join("out");
+    stdout(&[
+        "analyze",
+        &file.display().to_string(),
+        "--hourly",
+        &hourly,
+        "--out",
+        &out.display().to_string(),
+        "--klimek-bootstrap",
+        "0",
+    ]);
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("<nav class=\"toc\">"), "no table of contents");
+    let mut titles: Vec<String> = Vec::new();
+    for tag in ["<h2", "<h3"] {
+        for part in html.split(tag).skip(1) {
+            let start = part.find('>').unwrap() + 1;
+            let end = part.find("</h").unwrap();
+            titles.push(part[start..end].to_string());
+        }
+    }
+    let mut unique = titles.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), titles.len(), "repeated headings: {titles:?}");
+    assert!(html.contains("Clean baseline."));
+    let svg = |name: &str| std::fs::read_to_string(out.join("plots").join(name)).unwrap();
+    assert!(
+        svg("fingerprint_winner.svg").matches("per cell").count() == 2,
+        "one colour bar per panel"
+    );
+    assert!(
+        svg("klimek_fit.svg").matches("per cell").count() == 1,
+        "one shared colour bar"
+    );
+    let curves = svg("hourly_curves.svg");
+    assert!(
+        curves.contains("time of day") && curves.contains("16:00"),
+        "hours at their true times"
+    );
+    for name in ["digits_first_digit.svg", "digits_last_digit.svg"] {
+        let s = svg(name);
+        if s.contains("Partido Partido") {
+            assert!(
+                s.contains('…') && !s.contains(long.trim()),
+                "{name}: long name not cut"
+            );
+        }
+    }
+}
