@@ -78,6 +78,17 @@ fn stdout(args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// What `escrutinio validate ARGS` prints, whatever its exit code (1 when
+/// it finds problems).
+fn validate_output(args: &[&str]) -> String {
+    let out = Command::new(common::bin())
+        .arg("validate")
+        .args(args)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// The sample's contestant literally named `winner` is quoted ("winner:
 /// "winner"", not "winner winner"); slope readings are words, not Rust
 /// variant names; the paper's Monte Carlo null is printed when asked for.
@@ -191,11 +202,7 @@ fn role_like_columns_taken_as_contestants_are_warned_about() {
         ));
     }
     std::fs::write(&f, body).unwrap();
-    let out = Command::new(common::bin())
-        .args(["validate", &f.display().to_string()])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = validate_output(&[&f.display().to_string()]);
     assert!(
         text.contains("warning: column \"Votos válidos\" was taken as a contestant")
             && text.contains("the valid role"),
@@ -214,16 +221,11 @@ fn role_like_columns_taken_as_contestants_are_warned_about() {
         "[columns]\nvalid = \"Votos válidos\"\ninvalid = \"nulos\"\n",
     )
     .unwrap();
-    let out = Command::new(common::bin())
-        .args([
-            "validate",
-            &f.display().to_string(),
-            "--schema",
-            &schema.display().to_string(),
-        ])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = validate_output(&[
+        &f.display().to_string(),
+        "--schema",
+        &schema.display().to_string(),
+    ]);
     assert!(!text.contains("warning:"), "{text}");
 }
 
@@ -285,11 +287,7 @@ fn a_thousands_separator_gets_a_hint() {
         "station,electorate,ballots,a,b\nS1,2000,1.246,600,600\nS2,900,500,200,250\n",
     )
     .unwrap();
-    let out = Command::new(common::bin())
-        .args(["validate", &f.display().to_string()])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = validate_output(&[&f.display().to_string()]);
     assert!(
         text.contains("thousands separator") && text.contains("(1246)"),
         "{text}"
