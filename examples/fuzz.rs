@@ -258,14 +258,7 @@ pub fn fuzz(target: &str, execs: u64, deadline: Option<Duration>, seed: u64) -> 
         match catch_unwind(AssertUnwindSafe(|| run(&input))) {
             Ok(true) => tally.ok += 1,
             Ok(false) => tally.errors += 1,
-            Err(_) => {
-                let dir = root().join("fuzz/crashes").join(target);
-                std::fs::create_dir_all(&dir).unwrap();
-                let name = escrutinio::io::table::sha256_hex(&bytes)[..16].to_string();
-                let path = dir.join(format!("{name}.{ext}"));
-                std::fs::write(&path, &bytes).unwrap();
-                tally.crashes.push(path);
-            }
+            Err(_) => tally.crashes.push(save_crash(target, "", ext, &bytes)),
         }
         tally.executions += 1;
         if tally.executions % 256 == 0 {
@@ -338,13 +331,10 @@ fn supervise(target: &str, execs: u64, deadline: Option<Duration>, seed: u64, ba
                 });
                 if let Some(input) = input {
                     let bytes = std::fs::read(&input).unwrap();
-                    let dir = root().join("fuzz/crashes").join(target);
-                    std::fs::create_dir_all(&dir).unwrap();
-                    let name = escrutinio::io::table::sha256_hex(&bytes)[..16].to_string();
                     let ext = input.extension().unwrap().to_string_lossy().to_string();
-                    let path = dir.join(format!("abort-{name}.{ext}"));
-                    std::fs::write(&path, &bytes).unwrap();
-                    tally.crashes.push(path);
+                    tally
+                        .crashes
+                        .push(save_crash(target, "abort-", &ext, &bytes));
                 }
                 let _ = std::fs::remove_dir_all(&work);
                 let _ = status;
@@ -353,6 +343,16 @@ fn supervise(target: &str, execs: u64, deadline: Option<Duration>, seed: u64, ba
         k += 1;
     }
     tally
+}
+
+/// Saves a crashing input as `fuzz/crashes/<target>/<prefix><hash>.<ext>`.
+fn save_crash(target: &str, prefix: &str, ext: &str, bytes: &[u8]) -> PathBuf {
+    let dir = root().join("fuzz/crashes").join(target);
+    std::fs::create_dir_all(&dir).unwrap();
+    let name = &escrutinio::io::table::sha256_hex(bytes)[..16];
+    let path = dir.join(format!("{prefix}{name}.{ext}"));
+    std::fs::write(&path, bytes).unwrap();
+    path
 }
 
 fn work_dir(target: &str, pid: u32) -> PathBuf {

@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::io::bulletins::{load_bulletins, Bulletin};
 use crate::io::hourly::{self as hourly_io, Hours, Participation};
 use crate::io::join::{load_independent, load_reference, IndependentCounts, ReferenceSubset};
-use crate::io::load::{load_table, SchemaInfo};
+use crate::io::load::{load_table, load_with_table, SchemaInfo};
 use crate::io::logs::{load_logs, MachineLogs};
 use crate::io::table::{FileInfo, RawTable};
 use crate::io::validate::DataQuality;
@@ -115,18 +115,13 @@ impl Inputs {
         let wide = !p.off && spec.is_some_and(|h| !h.columns.is_empty());
         let wanted =
             !p.off && (p.reports.is_some() || p.bulletins.is_some() || p.logs.is_some() || wide);
-        let table = match (stations, &files.stations) {
-            (Some(t), _) => Some(t),
-            (None, Some(path)) => Some(RawTable::read(
-                path,
-                schema.delimiter_byte()?,
-                schema.encoding()?,
-            )?),
+        let loaded = match (stations, &files.stations) {
+            (Some(t), _) => Some(load_table(t, &schema, files.invalid_rows)?),
+            (None, Some(path)) => Some(load_with_table(path, &schema, files.invalid_rows)?),
             (None, None) => None,
         };
-        let (mut source, election, table) = match table {
-            Some(table) => {
-                let (loaded, table) = load_table(table, &schema, files.invalid_rows)?;
+        let (mut source, election, table) = match loaded {
+            Some((loaded, table)) => {
                 let source = Source {
                     input: loaded.input,
                     schema: loaded.schema,

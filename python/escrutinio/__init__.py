@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import tempfile
 from pathlib import Path
 from typing import Any, Mapping, Optional, Union
@@ -401,7 +402,5 @@ def check(
 
 
 def _shell(argv: list[str]) -> str:
-    import shlex
-
     return " ".join(["escrutinio", *(shlex.quote(a) for a in argv)])
 

@@ -311,16 +311,12 @@ fn load(
             None => escrutinio::io::Schema::standard(),
         };
         let policy = escrutinio::io::InvalidRows::Exclude;
-        let raw = match stations {
-            Some(t) => t,
-            None => RawTable::read(
-                &args.file,
-                schema.delimiter_byte().map_err(py_err)?,
-                schema.encoding().map_err(py_err)?,
-            )
-            .map_err(py_err)?,
-        };
-        let (loaded, _) = escrutinio::io::load::load_table(raw, &schema, policy).map_err(py_err)?;
+        use escrutinio::io::load::{load_table, load_with_table};
+        let (loaded, _) = match stations {
+            Some(t) => load_table(t, &schema, policy),
+            None => load_with_table(&args.file, &schema, policy),
+        }
+        .map_err(py_err)?;
         let stations = match &loaded.election {
             Some(e) => Some(Table {
                 df: escrutinio::report::stations::station_frame(e, &[]).map_err(polars_err)?,
@@ -332,7 +328,8 @@ fn load(
             serde_json::to_string(&loaded.schema).expect("serialises"),
             serde_json::to_string(&loaded.quality).expect("serialises"),
             stations,
-            escrutinio::report::text::data_quality(&name, &loaded.quality),
+            escrutinio::report::text::data_quality(&name, &loaded.quality)
+                + &escrutinio::report::text::schema_warnings(&loaded.schema.resolved.warnings),
         ))
     })
 }
