@@ -64,6 +64,11 @@ pub struct FingerprintArgs {
     /// bootstrap on per-cell sums; default) or stations (every station drawn).
     #[arg(long, default_value = "cells")]
     pub excess_resampling: Resampling,
+    /// How a bootstrap replicate of the turnout distribution's skewness and
+    /// kurtosis is drawn: cells (the station bootstrap of the power sums per
+    /// 0.5 % turnout bin; default) or stations (every station drawn).
+    #[arg(long, default_value = "cells")]
+    pub turnout_resampling: Resampling,
     /// Integer-percentage test: smallest electorate kept.
     #[arg(long, default_value_t = 100)]
     pub integer_min_electorate: u64,
@@ -119,6 +124,7 @@ impl FingerprintArgs {
     pub fn turnout_distribution(&self) -> TurnoutDistributionOptions {
         TurnoutDistributionOptions {
             ci_level: self.interval_level,
+            resampling: self.turnout_resampling,
             ..TurnoutDistributionOptions::default()
         }
     }

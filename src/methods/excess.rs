@@ -43,6 +43,7 @@ use crate::methods::family::{
 };
 use crate::rng::{IndexDraws, Purpose};
 use crate::stats::bootstrap::Estimate;
+use crate::stats::cell_bootstrap::CellBootstrap;
 
 /// Options.
 #[derive(Debug, Clone, Serialize)]
@@ -99,47 +100,13 @@ impl ExcessOptions {
     }
 }
 
-/// How a replicate of the station bootstrap is drawn.
-///
-/// The estimator reads the stations only through per-cell sums (a cell is
-/// the stations sharing a turnout bin and a below-peak class, see
-/// `StationBins`) of ballots, electorate, winner and other votes. A
-/// station bootstrap replicate first decides how many of its `n` draws fall
-/// in each cell, `K ~ Multinomial(n, n_c/n)` (exactly, by sequential
-/// binomials), then sums `K_c` stations drawn from cell `c`. `Cells` draws
-/// those stations one by one only when `K_c` is below
-/// [`EXACT_CELL_DRAWS`]; above it the sum of `K_c` draws is taken from its
-/// normal limit, `K_c μ_c + √K_c L_c z` (μ_c the cell's mean vector, `L_c`
-/// the Cholesky factor of its covariance, z standard normal), which is the
-/// central limit theorem applied within a cell (Efron & Tibshirani 1993,
-/// §6.4, on sums as the bootstrap's sufficient statistics). A replicate
-/// then costs O(cells + small-cell draws) instead of O(n) draws, and the
-/// intervals agree with `Stations` (a test compares them).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Resampling {
-    Cells,
-    Stations,
-}
-
-impl std::str::FromStr for Resampling {
-    type Err = String;
-
-    /// `cells` or `stations`.
-    fn from_str(s: &str) -> Result<Resampling, String> {
-        match s {
-            "cells" => Ok(Resampling::Cells),
-            "stations" => Ok(Resampling::Stations),
-            _ => Err(format!(
-                "unknown excess-vote resampling {s:?} (cells or stations)"
-            )),
-        }
-    }
-}
-
-/// Below this many draws in a cell, [`Resampling::Cells`] draws the
-/// stations one by one.
-pub const EXACT_CELL_DRAWS: u64 = 16;
+/// How a replicate is drawn. The estimator reads the stations only through
+/// per-cell sums (a cell is the stations sharing a turnout bin and a
+/// below-peak class, see `StationBins`) of ballots, electorate, winner and
+/// other votes, so `Cells` ([`crate::stats::cell_bootstrap`]) gives the
+/// station bootstrap at O(cells) per replicate; a test compares it with
+/// `Stations`.
+pub use crate::stats::cell_bootstrap::{Resampling, EXACT_CELL_DRAWS};
 
 /// One estimate of the excess.
 #[derive(Debug, Clone, Copy, Serialize, PartialEq)]
@@ -385,123 +352,6 @@ impl StationBins {
     }
 }
 
-/// The stations grouped into cells of equal turnout bin and below-peak
-/// class, with each cell's mean and the Cholesky factor of its covariance
-/// of (ballots, electorate, winner, others), for [`Resampling::Cells`].
-struct Cells {
-    bin: Vec<usize>,
-    below: Vec<usize>,
-    members: Vec<Vec<usize>>,
-    mean: Vec<[f64; 4]>,
-    chol: Vec<[[f64; 4]; 4]>,
-}
-
-impl Cells {
-    fn of(rows: &[Row], sb: &StationBins) -> Cells {
-        let mut index = std::collections::BTreeMap::new();
-        let mut members: Vec<Vec<usize>> = Vec::new();
-        for i in 0..rows.len() {
-            let c = *index.entry((sb.bin[i], sb.below[i])).or_insert_with(|| {
-                members.push(Vec::new());
-                members.len() - 1
-            });
-            members[c].push(i);
-        }
-        let mut bin = vec![0; members.len()];
-        let mut below = vec![0; members.len()];
-        for (&(b, l), &c) in &index {
-            bin[c] = b;
-            below[c] = l;
-        }
-        let mut mean = Vec::with_capacity(members.len());
-        let mut chol = Vec::with_capacity(members.len());
-        for m in &members {
-            let k = m.len() as f64;
-            let mut mu = [0.0; 4];
-            for &i in m {
-                for (a, x) in mu.iter_mut().zip(rows[i].sums()) {
-                    *a += x / k;
-                }
-            }
-            let mut cov = [[0.0; 4]; 4];
-            for &i in m {
-                let x = rows[i].sums();
-                for a in 0..4 {
-                    for b in 0..4 {
-                        cov[a][b] += (x[a] - mu[a]) * (x[b] - mu[b]) / k;
-                    }
-                }
-            }
-            mean.push(mu);
-            chol.push(cholesky_psd(&cov));
-        }
-        Cells {
-            bin,
-            below,
-            members,
-            mean,
-            chol,
-        }
-    }
-
-    /// One replicate of the station bootstrap, accumulated into `t`.
-    fn draw(&self, rows: &[Row], g: &mut crate::rng::Rng, t: &mut BinTables) {
-        use rand_distr::{Distribution, StandardNormal};
-        let n: usize = self.members.iter().map(Vec::len).sum();
-        let mut left = n as u64;
-        let mut mass = n as f64;
-        let mut draws = IndexDraws::from_stream(g);
-        for (c, m) in self.members.iter().enumerate() {
-            // Sequential binomials give the multinomial cell counts.
-            let size = m.len() as f64;
-            let k = if c + 1 == self.members.len() {
-                left
-            } else {
-                crate::rng::binomial(g, left, (size / mass).min(1.0))
-            };
-            left -= k;
-            mass -= size;
-            if k == 0 {
-                continue;
-            }
-            let (b, l) = (self.bin[c], self.below[c]);
-            if k < EXACT_CELL_DRAWS {
-                for _ in 0..k {
-                    t.add_at(b, l, rows[m[draws.below(m.len())]].sums());
-                }
-                continue;
-            }
-            let z: [f64; 4] = std::array::from_fn(|_| StandardNormal.sample(g));
-            let kf = k as f64;
-            let sum: [f64; 4] = std::array::from_fn(|a| {
-                let noise: f64 = (0..=a).map(|j| self.chol[c][a][j] * z[j]).sum();
-                (kf * self.mean[c][a] + kf.sqrt() * noise).max(0.0)
-            });
-            t.add_at(b, l, sum);
-        }
-    }
-}
-
-/// The lower-triangular `L` with `L Lᵀ = cov` for a positive semidefinite
-/// `cov` (a pivot at or below 1e-12 of the diagonal's scale gives a zero
-/// column: a degenerate direction, such as a constant electorate).
-fn cholesky_psd(cov: &[[f64; 4]; 4]) -> [[f64; 4]; 4] {
-    let scale = (0..4).map(|a| cov[a][a]).fold(0.0, f64::max).max(1e-300);
-    let mut l = [[0.0; 4]; 4];
-    for a in 0..4 {
-        for b in 0..=a {
-            let s: f64 = (0..b).map(|j| l[a][j] * l[b][j]).sum();
-            if a == b {
-                let d = cov[a][a] - s;
-                l[a][a] = if d > 1e-12 * scale { d.sqrt() } else { 0.0 };
-            } else if l[b][b] > 0.0 {
-                l[a][b] = (cov[a][b] - s) / l[b][b];
-            }
-        }
-    }
-    l
-}
-
 impl BinTables {
     fn new(bins: usize) -> BinTables {
         BinTables {
@@ -561,7 +411,10 @@ fn estimate(
     let point = estimate_one(rows, opts, fixed)?;
     let n = rows.len();
     let sb = StationBins::of(rows, opts.bin_width);
-    let cells = Cells::of(rows, &sb);
+    // A cell: a turnout bin and a below-peak class (key bin·(bins + 1) +
+    // class, in the order of the pairs).
+    let key = |i: usize| sb.bin[i] * (sb.bins + 1) + sb.below[i];
+    let cells = CellBootstrap::<4>::new(rows.len(), key, |i| rows[i].sums());
     let reps: Vec<(f64, f64)> = (0..opts.bootstrap)
         .into_par_iter()
         .filter_map(|r| {
@@ -577,7 +430,12 @@ fn estimate(
                         t.add(&rows[i], &sb, i);
                     }
                 }
-                Resampling::Cells => cells.draw(rows, &mut g, &mut t),
+                Resampling::Cells => cells.draw(
+                    &mut g,
+                    |i| rows[i].sums(),
+                    true,
+                    |k, sums| t.add_at(k / (sb.bins + 1), k % (sb.bins + 1), sums),
+                ),
             }
             let peak = fixed.or_else(|| t.peak_bin(opts.bin_width))?;
             t.excess_at(opts.bin_width, peak)

@@ -211,7 +211,47 @@ pub struct SimulatedCount {
 #[inline]
 pub fn is_integer_percent(k: u64, n: u64, tol: f64) -> bool {
     let p = 100.0 * k as f64 / n as f64;
-    (p - p.round()).abs() <= tol
+    (p - nearest_integer(p)).abs() <= tol
+}
+
+/// [`is_integer_percent`]`(k, n, tol)` for a `k` near `n·j/100`, without
+/// its division where the answer is clear: with `d = 100k − jn` exact in
+/// integers, `r ≈ |d|/n` (one multiplication) is the distance of `100k/n`
+/// to `j`; more than 1e-9 inside `tol` it is an integer percentage, more
+/// than 1e-9 outside `tol` and also farther than `tol` from `j ± 1` it is
+/// not. Only within 1e-9 of an edge (the division's rounding is about
+/// 1e-14) is [`is_integer_percent`] itself evaluated, so the result is
+/// always the same.
+#[inline]
+fn integer_percent_near(k: u64, n: u64, j: i64, inv_n: f64, tol: f64) -> bool {
+    const MARGIN: f64 = 1e-9;
+    // Exact in i64 for every electorate below 9·10¹⁶ (k ≤ n, 0 ≤ j ≤ 100).
+    let d = (100 * k as i64 - j * n as i64).unsigned_abs() as i64 as f64;
+    let r = d * inv_n;
+    if r < tol - MARGIN {
+        true
+    } else if r > tol + MARGIN && r < 1.0 - tol - MARGIN {
+        false
+    } else {
+        is_integer_percent(k, n, tol)
+    }
+}
+
+/// The integer nearest to `p` (ties to even) for `0 ≤ p < 2⁵²`, by the
+/// classic `(p + 2⁵²) − 2⁵²` (exact in IEEE double arithmetic, two
+/// additions instead of a libm call in the exact null's inner loop). Ties
+/// differ from `f64::round` (away from zero), but only at `p = m + ½`,
+/// where `|p − nearest|` is ½ either way, so the predicate above is the
+/// same; larger or negative `p` (not reached: `p ≤ 100` for `k ≤ n`, but
+/// callers may pass `k > n`) use `f64::round`.
+#[inline]
+fn nearest_integer(p: f64) -> f64 {
+    const TWO_52: f64 = 4_503_599_627_370_496.0;
+    if (0.0..TWO_52).contains(&p) {
+        (p + TWO_52) - TWO_52
+    } else {
+        p.round()
+    }
 }
 
 /// P(K/n is an integer percentage) for K ~ Bin(n, p).
@@ -225,6 +265,49 @@ pub fn is_integer_percent(k: u64, n: u64, tol: f64) -> bool {
 /// assert!((prob_integer(200, 0.5, 0.05) - 0.5).abs() < 1e-12);
 /// ```
 pub fn prob_integer(n: u64, p: f64, tol: f64) -> f64 {
+    prob_integer_with(n, p, tol, &LnFactorials::default())
+}
+
+/// `ln k!` for every `k` up to a bound, tabulated once per run: exactly
+/// the values `ln_gamma(k + 1)` that [`prob_integer`] would compute term by
+/// term (so results are bit-identical), looked up instead of recomputed
+/// (the exact null evaluates about twenty binomial terms per station and
+/// rate, two `ln_gamma` each). Beyond the table, `ln_gamma` is called.
+#[derive(Debug, Clone, Default)]
+pub struct LnFactorials {
+    table: Vec<f64>,
+}
+
+impl LnFactorials {
+    /// The largest `k` tabulated (larger counts fall back to `ln_gamma`;
+    /// the table then takes 8 MB).
+    pub const MAX_TABULATED: u64 = 1 << 20;
+
+    /// `ln k!` for `k = 0..=max` (capped at [`Self::MAX_TABULATED`]),
+    /// computed in parallel.
+    pub fn up_to(max: u64) -> LnFactorials {
+        let top = max.min(Self::MAX_TABULATED);
+        LnFactorials {
+            table: (0..=top)
+                .into_par_iter()
+                .map(|k| ln_gamma(k as f64 + 1.0))
+                .collect(),
+        }
+    }
+
+    /// `ln k!`.
+    #[inline]
+    pub fn get(&self, k: u64) -> f64 {
+        match self.table.get(k as usize) {
+            Some(&v) => v,
+            None => ln_gamma(k as f64 + 1.0),
+        }
+    }
+}
+
+/// [`prob_integer`] with `ln k!` read from `ln_fact` (same value, bit for
+/// bit).
+pub fn prob_integer_with(n: u64, p: f64, tol: f64, ln_fact: &LnFactorials) -> f64 {
     if n == 0 {
         return 0.0;
     }
@@ -240,26 +323,25 @@ pub fn prob_integer(n: u64, p: f64, tol: f64) -> f64 {
     let lo = (mean - 10.0 * sd - 1.0).floor().max(0.0) as u64;
     let hi = ((mean + 10.0 * sd + 1.0).ceil() as u64).min(n);
     let (lp, lq) = (p.ln(), (1.0 - p).ln());
-    let ln_n = ln_gamma(nf + 1.0);
+    let ln_n = ln_fact.get(n);
     // Walk the integer percentages j in range and test the k around n·j/100.
     let j_lo = (100.0 * lo as f64 / nf).floor() as i64;
     let j_hi = (100.0 * hi as f64 / nf).ceil() as i64;
     let mut total = 0.0;
     let mut last_k: Option<u64> = None;
+    let inv_n = 1.0 / nf;
     for j in j_lo.max(0)..=j_hi.min(100) {
         let c = nf * j as f64 / 100.0;
         let w = nf * tol / 100.0;
         let k0 = ((c - w).floor() - 1.0).max(lo as f64) as u64;
         let k1 = ((c + w).ceil() + 1.0).min(hi as f64) as u64;
         for k in k0..=k1 {
-            if last_k.is_some_and(|l| k <= l) || !is_integer_percent(k, n, tol) {
+            if last_k.is_some_and(|l| k <= l) || !integer_percent_near(k, n, j, inv_n, tol) {
                 continue;
             }
             last_k = Some(k);
             let kf = k as f64;
-            total +=
-                (ln_n - ln_gamma(kf + 1.0) - ln_gamma(nf - kf + 1.0) + kf * lp + (nf - kf) * lq)
-                    .exp();
+            total += (ln_n - ln_fact.get(k) - ln_fact.get(n - k) + kf * lp + (nf - kf) * lq).exp();
         }
     }
     total.min(1.0)
@@ -342,6 +424,12 @@ pub fn analyse(
     let tol = opts.tolerance;
     let units: Vec<Unit> = (0..n).filter_map(|i| Unit::of(e, i, opts)).collect();
     // Per kept station: observed flags, null probabilities.
+    let largest = units
+        .iter()
+        .map(|u| u.electorate.max(u.denom))
+        .max()
+        .unwrap_or(0);
+    let ln_fact = LnFactorials::up_to(largest);
     let rows: Vec<(bool, bool, f64, f64)> = units
         .par_iter()
         .map(|u| {
@@ -349,8 +437,8 @@ pub fn analyse(
             (
                 it,
                 il,
-                prob_integer(u.electorate, u.turnout(), tol),
-                prob_integer(u.denom, u.share(), tol),
+                prob_integer_with(u.electorate, u.turnout(), tol, &ln_fact),
+                prob_integer_with(u.denom, u.share(), tol, &ln_fact),
             )
         })
         .collect();
@@ -457,6 +545,41 @@ mod tests {
         assert!(is_integer_percent(1, 3000, 0.05)); // 0.033 %
         assert!(!is_integer_percent(1, 1000, 0.05)); // 0.1 %
         assert!(is_integer_percent(1201, 2000, 0.05)); // 60.05 %, on the edge in f64
+    }
+
+    #[test]
+    fn nearest_integer_agrees_with_round_on_the_predicate() {
+        let mut g = crate::rng::stream_for(7, Purpose::IntegerPercentMonteCarlo, 0);
+        use rand::Rng as _;
+        for _ in 0..200_000 {
+            let p: f64 = g.random_range(0.0..100.0);
+            assert_eq!((p - nearest_integer(p)).abs(), (p - p.round()).abs(), "{p}");
+        }
+        for p in [0.0, 0.5, 1.5, 2.5, 99.5, 100.0, 49.999_999_999_999_99] {
+            assert_eq!((p - nearest_integer(p)).abs(), (p - p.round()).abs(), "{p}");
+        }
+        assert_eq!(nearest_integer(-2.5), -3.0);
+    }
+
+    #[test]
+    fn the_shortcut_predicate_is_the_predicate() {
+        for n in (1u64..=600).chain([999, 1000, 1001, 2000, 2001, 4999, 123_457]) {
+            for k in 0..=n.min(3000) {
+                let j = (100.0 * k as f64 / n as f64).round() as i64;
+                for jj in [j - 1, j, j + 1] {
+                    if jj < 0 {
+                        continue;
+                    }
+                    for tol in [0.05, 0.0, 0.25, 0.1] {
+                        assert_eq!(
+                            integer_percent_near(k, n, jj, 1.0 / n as f64, tol),
+                            is_integer_percent(k, n, tol),
+                            "k {k} n {n} j {jj} tol {tol}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -37,6 +37,7 @@ use crate::inputs::Inputs;
 use crate::methods::family::{Checked, Context, Family, OptionsError, Recorded, Skip, TestOutcome};
 use crate::rng::{IndexDraws, Purpose};
 use crate::stats::bootstrap::{quantile_sorted, Estimate};
+use crate::stats::cell_bootstrap::{CellBootstrap, Resampling};
 use crate::stats::dip::{dip_null_distribution, dip_statistic};
 use crate::stats::gof::{normal_quantile, normal_two_sided_p_value};
 
@@ -44,6 +45,11 @@ use crate::stats::gof::{normal_quantile, normal_two_sided_p_value};
 #[derive(Debug, Clone, Serialize)]
 pub struct TurnoutDistributionOptions {
     pub bootstrap: usize,
+    /// How a bootstrap replicate of skewness and kurtosis is drawn: `cells`
+    /// (default; the station bootstrap of the power sums drawn per 0.5 %
+    /// turnout bin, [`crate::stats::cell_bootstrap`]) or `stations` (every
+    /// station drawn).
+    pub resampling: Resampling,
     pub ci_level: f64,
     /// Replicates of the simulated dip null.
     pub dip_replicates: usize,
@@ -55,6 +61,7 @@ impl Default for TurnoutDistributionOptions {
     fn default() -> Self {
         TurnoutDistributionOptions {
             bootstrap: 1000,
+            resampling: Resampling::Cells,
             ci_level: 0.95,
             dip_replicates: 1000,
             min_region_stations: 30,
@@ -351,21 +358,36 @@ pub fn analyse(
     // Each replicate draws n stations with replacement and accumulates the
     // power sums of their deviations from the full sample's mean (no copy
     // of the resample); the resample's central moments follow by the
-    // binomial expansion about its own mean.
+    // binomial expansion about its own mean. With `Resampling::Cells` the
+    // power sums are drawn per 0.5 % turnout bin (multinomial counts, then
+    // exact draws or the normal limit of a bin's sum; deviations within a
+    // bin differ by at most 0.005, so the limit is close to exact).
     let dev: Vec<f64> = t.iter().map(|v| v - mean).collect();
+    let powers = |i: usize| {
+        let d = dev[i];
+        let d2 = d * d;
+        [d, d2, d2 * d, d2 * d2]
+    };
+    let cells = (opts.resampling == Resampling::Cells && opts.bootstrap > 0)
+        .then(|| CellBootstrap::<4>::new(n, |i| ((t[i] * 200.0) as usize).min(199), powers));
     let reps: Vec<(f64, f64)> = (0..opts.bootstrap)
         .into_par_iter()
         .map(|r| {
             let mut g = ctx.stream(Purpose::TurnoutMoments, r as u64);
-            let mut draws = IndexDraws::from_stream(&mut g);
             let mut s = [0.0f64; 4];
-            for _ in 0..n {
-                let d = dev[draws.below(n)];
-                let d2 = d * d;
-                s[0] += d;
-                s[1] += d2;
-                s[2] += d2 * d;
-                s[3] += d2 * d2;
+            let mut add = |_: usize, p: [f64; 4]| {
+                for (a, b) in s.iter_mut().zip(p) {
+                    *a += b;
+                }
+            };
+            match &cells {
+                Some(cells) => cells.draw(&mut g, powers, false, &mut add),
+                None => {
+                    let mut draws = IndexDraws::from_stream(&mut g);
+                    for _ in 0..n {
+                        add(0, powers(draws.below(n)));
+                    }
+                }
             }
             moments_from_power_sums(s, nf)
         })

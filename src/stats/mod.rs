@@ -2,6 +2,8 @@
 //! test against hand-computed values:
 //! - [`bootstrap`]: seeded percentile bootstrap, type-7 quantiles, the
 //!   [`bootstrap::Estimate`] type every interval uses;
+//! - [`cell_bootstrap`]: the station bootstrap of cell sums, drawn cell by
+//!   cell (multinomial counts, exact or normal-limit sums);
 //! - [`dip`]: Hartigan's dip statistic and its simulated uniform null;
 //! - [`gof`]: Pearson X², G, normal and chi-square tail probabilities,
 //!   Nigrini's MAD, discrete moments;
@@ -11,6 +13,7 @@
 //! - [`normal_table`]: a fast tabulated normal CDF for the Klimek quadrature.
 
 pub mod bootstrap;
+pub mod cell_bootstrap;
 pub mod dip;
 pub mod gof;
 pub mod histogram;
