@@ -55,6 +55,17 @@ impl Histogram2d {
         }
     }
 
+    /// The index in `cells` of (x, y), as [`Histogram2d::add`] finds it;
+    /// `None` outside [0, 1]². For adding the same stations many times
+    /// (bootstrap replicates) without recomputing their cells.
+    #[inline]
+    pub fn cell_index(&self, x: f64, y: f64) -> Option<usize> {
+        match (bin_of(x, self.bins), bin_of(y, self.bins)) {
+            (Some(i), Some(j)) => Some(i * self.bins + j),
+            _ => None,
+        }
+    }
+
     pub fn total(&self) -> f64 {
         self.cells.iter().sum()
     }

@@ -15,7 +15,7 @@ use rand::Rng as _;
 use rayon::prelude::*;
 
 use super::clean::{clean_parameters, CleanParameters};
-use super::fit::{observed_hist, FitData};
+use super::fit::FitData;
 use super::grid_2018::grid_2018;
 use super::linearised::LinearModel;
 use super::model::{implied_ballots, Setting, Shape};
@@ -24,6 +24,7 @@ use super::options::{BootstrapMethod, KlimekOptions, Procedure};
 use crate::methods::family::Context;
 use crate::rng::Purpose;
 use crate::stats::bootstrap::Estimate;
+use crate::stats::histogram::Histogram2d;
 
 /// The reported quantities of one fit: values (`Replicate<f64>`) of the
 /// point fit or of a bootstrap replicate, or their estimates with
@@ -146,6 +147,12 @@ pub(super) fn replicates(
         }
         _ => None,
     };
+    let grid = opts.procedure == Procedure::Grid2018;
+    // Each station's fingerprint cell, found once for all replicates.
+    let empty = Histogram2d::new(opts.bins);
+    let cells: Vec<Option<usize>> = (0..n)
+        .map(|i| empty.cell_index(d.turnout[i], d.share[i]))
+        .collect();
     let progress = (opts.bootstrap > 0)
         .then(|| crate::progress::task("Klimek bootstrap", Some(opts.bootstrap as u64)));
     (0..opts.bootstrap)
@@ -155,10 +162,25 @@ pub(super) fn replicates(
                 p.inc();
             }
             let mut g = ctx.stream(Purpose::KlimekResample, r as u64);
-            let idx: Vec<usize> = (0..n).map(|_| g.random_range(0..n)).collect();
-            let o = observed_hist(d, Some(&idx), opts.bins).normalised();
+            // The resample's fingerprint and electorate, station by station
+            // in draw order (its indices are kept only for the grid preset,
+            // which rereads the stations).
+            let mut h = Histogram2d::new(opts.bins);
+            let mut resample_electorate = 0.0;
+            let mut idx = Vec::with_capacity(if grid { n } else { 0 });
+            for _ in 0..n {
+                let i = g.random_range(0..n);
+                if let Some(c) = cells[i] {
+                    h.cells[c] += 1.0;
+                }
+                resample_electorate += d.electorate[i] as f64;
+                if grid {
+                    idx.push(i);
+                }
+            }
+            let o = h.normalised();
             // The electorate of the resample, not of the data.
-            let scale = idx.iter().map(|&i| d.electorate[i] as f64).sum::<f64>() / electorate;
+            let scale = resample_electorate / electorate;
             if let Some(linear) = &linear {
                 // The linearised fit, then the implied ballots at its
                 // parameters (no fingerprint needed).
