@@ -244,8 +244,10 @@ pub fn fuzz(target: &str, execs: u64, deadline: Option<Duration>, seed: u64) -> 
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut tally = Tally::default();
     let start = Instant::now();
-    let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {})); // crashes are reported below, not printed
+    // Crashes are reported below, not printed: silence the panic hook on
+    // this thread only (the tests run this harness beside other tests,
+    // whose panic messages must still be printed).
+    quiet_panics(true);
     while tally.executions < execs && deadline.is_none_or(|d| start.elapsed() < d) {
         let a = &seeds[rng.random_range(0..seeds.len())];
         let b = &seeds[rng.random_range(0..seeds.len())];
@@ -266,9 +268,31 @@ pub fn fuzz(target: &str, execs: u64, deadline: Option<Duration>, seed: u64) -> 
             let _ = std::fs::write(work.join("progress"), tally.executions.to_string());
         }
     }
-    std::panic::set_hook(hook);
+    quiet_panics(false);
     let _ = std::fs::remove_dir_all(&work);
     tally
+}
+
+thread_local! {
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Turns the panic message off (`true`) or back on for the calling thread.
+/// The first call wraps the process's panic hook once: the wrapper stays
+/// silent on a quiet thread and defers to the previous hook elsewhere, so
+/// no other thread's messages are lost (swapping the global hook would
+/// hide them while a fuzz run is in progress).
+fn quiet_panics(on: bool) {
+    static WRAPPED: std::sync::Once = std::sync::Once::new();
+    WRAPPED.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(|q| q.get()) {
+                previous(info);
+            }
+        }));
+    });
+    QUIET.with(|q| q.set(on));
 }
 
 /// Runs `target` in child processes of `batch` executions each (seeds

@@ -14,12 +14,16 @@
 //! - invalid ballots `~ Bin(ballots, p_r)`;
 //! - the winner's clean share `vᵢ ~ N(ν_r, σ_r)` truncated to [0, 1], its
 //!   votes `~ Bin(valid, vᵢ)` (Klimek et al.'s clean share); the rest split
-//!   among the other contestants (and the unassigned remainder, blank
-//!   ballots for example) by propensities `q_k ~ Gamma` with mean μ_rk and
-//!   sd σ_rk, normalised (a Dirichlet: Mosimann 1962, *Biometrika* 49, the
-//!   Dirichlet-multinomial), multinomially, so that the station-level
-//!   spreads are the region's own and small parties' shares stay unbiased (μ_rk, σ_rk: category k's share of the votes the winner
-//!   did not get);
+//!   multinomially among the other contestants (and the unassigned
+//!   remainder, blank ballots for example) by normalised propensities
+//!   `q_k ~ Gamma` (a Dirichlet when their scales agree: Mosimann 1962,
+//!   *Biometrika* 49, the Dirichlet-multinomial). μ_rk is category k's mean
+//!   share of the votes the winner did not get, and its fitted spread is
+//!   the sd of a beta-binomial fitted to it by maximum likelihood (Griffiths
+//!   1973); the Gamma sds are solved (delta method, fixed point:
+//!   `propensity_spreads`) so that each *normalised* share keeps that
+//!   spread — the station-level spreads are the region's own and small
+//!   parties' shares stay unbiased;
 //! - where participation reports exist, each station's cumulative count
 //!   at each report time follows its region's clean daily curve `c_rt`,
 //!   shifted per station by `N(0, s_h)` on the log-odds scale (the

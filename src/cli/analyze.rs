@@ -21,7 +21,6 @@ use super::{emit, InvalidRowsArg};
 
 use escrutinio::analyze::{analyze, AnalyzeOptions, Plan};
 use escrutinio::calibration::CalibrationOptions;
-use escrutinio::inputs::InputFiles;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -107,14 +106,14 @@ impl Args {
             independent_counts: Some(Default::default()),
         };
         let opts = AnalyzeOptions {
-            files: InputFiles {
-                stations: Some(a.file),
-                schema: a.schema,
-                invalid_rows: a.invalid_rows.into(),
-                participation: a.hourly.files(a.no_hourly),
-                independent: a.companions.independent,
-                reference: a.companions.reference,
-            },
+            files: super::input_files(
+                a.file,
+                a.schema,
+                a.invalid_rows,
+                &a.hourly,
+                a.no_hourly,
+                a.companions,
+            ),
             out_dir: a.out,
             seed: a.seed,
             plan,

@@ -15,7 +15,7 @@ use super::{emit, InvalidRowsArg};
 
 use escrutinio::analyze::{build_report, calibrate_report, Plan};
 use escrutinio::calibration::CalibrationOptions;
-use escrutinio::inputs::{InputFiles, Inputs};
+use escrutinio::inputs::Inputs;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -70,14 +70,14 @@ pub fn run(a: Args) -> escrutinio::Result<i32> {
         plan.hourly = Some(a.hourly.options());
     }
     let plan = plan.check()?;
-    let inputs = Inputs::load(&InputFiles {
-        stations: Some(a.file),
-        schema: a.schema,
-        invalid_rows: a.invalid_rows.into(),
-        participation: a.hourly.files(a.no_hourly),
-        independent: a.companions.independent,
-        reference: a.companions.reference,
-    })?;
+    let inputs = Inputs::load(&super::input_files(
+        a.file,
+        a.schema,
+        a.invalid_rows,
+        &a.hourly,
+        a.no_hourly,
+        a.companions,
+    ))?;
     let mut report = build_report(&inputs, &plan, a.seed)?;
     calibrate_report(&inputs, &plan, &mut report, &options)?;
     let c = report.calibration.as_ref().expect("calibrated");

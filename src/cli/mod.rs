@@ -95,6 +95,27 @@ impl CompanionArgs {
     }
 }
 
+/// The input files of a station-level subcommand (`analyze`, `calibrate`):
+/// the station file with its schema and invalid-row policy, the
+/// participation files unless `--no-hourly`, and the companion files.
+pub fn input_files(
+    file: std::path::PathBuf,
+    schema: Option<std::path::PathBuf>,
+    invalid_rows: InvalidRowsArg,
+    hourly: &hourly::HourlyArgs,
+    no_hourly: bool,
+    companions: CompanionArgs,
+) -> escrutinio::inputs::InputFiles {
+    escrutinio::inputs::InputFiles {
+        stations: Some(file),
+        schema,
+        invalid_rows: invalid_rows.into(),
+        participation: hourly.files(no_hourly),
+        independent: companions.independent,
+        reference: companions.reference,
+    }
+}
+
 /// What to do with invalid rows (`--invalid-rows`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum InvalidRowsArg {
