@@ -330,26 +330,7 @@ struct Schedule {
 /// (2 cores): Russia 2011, 33.0 MB of text, peaked at 211 MB (estimate
 /// 496 MB); the 208 KB sample at 32 MB (estimate 102 MB).
 pub fn memory_estimate(e: &ElectionEntry) -> u64 {
-    let size = |p: &Path| -> u64 {
-        let Ok(meta) = std::fs::metadata(p) else {
-            return 0;
-        };
-        let stored = meta.len();
-        // gzip's ISIZE (the last four bytes): the decompressed size mod 2^32.
-        let gz = std::fs::File::open(p).ok().and_then(|mut f| {
-            use std::io::{Read, Seek, SeekFrom};
-            let mut magic = [0u8; 2];
-            f.read_exact(&mut magic).ok()?;
-            if magic != [0x1f, 0x8b] || stored < 18 {
-                return None;
-            }
-            f.seek(SeekFrom::End(-4)).ok()?;
-            let mut isize = [0u8; 4];
-            f.read_exact(&mut isize).ok()?;
-            Some(u64::from(u32::from_le_bytes(isize)))
-        });
-        gz.unwrap_or(stored).max(stored)
-    };
+    let size = |p: &Path| crate::memory::text_size(p);
     let others: u64 = [
         &e.hourly,
         &e.bulletins,

@@ -46,6 +46,7 @@ pub mod election;
 pub mod error;
 pub mod inputs;
 pub mod io;
+pub mod memory;
 pub mod methods;
 pub mod progress;
 pub mod report;

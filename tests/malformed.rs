@@ -1041,3 +1041,45 @@ fn frames_in_memory_are_validated_like_files() {
         .to_string();
     assert!(err.starts_with("in memory: "), "{err}");
 }
+
+/// An analysis estimated to need more memory than allowed stops before
+/// loading, with an error that names the file, the estimate and the limit
+/// (exit 2), instead of being killed by the system half-way; within the
+/// limit it runs.
+#[test]
+fn analysis_beyond_the_memory_limit_stops_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = common::root().join("data/sample/election.csv");
+    let out = dir.path().join("out");
+    let o = run(&[
+        "analyze",
+        sample.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+        "--max-memory",
+        "20M",
+    ]);
+    assert_eq!(o.code, 2, "{}", o.text);
+    for part in [
+        "election.csv",
+        "would need about",
+        "rows ×",
+        "--max-memory",
+        "available",
+    ] {
+        assert!(o.text.contains(part), "{part:?} missing:\n{}", o.text);
+    }
+    assert!(!out.join("report.json").exists());
+    let o = run(&[
+        "analyze",
+        sample.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+        "--no-plots",
+        "--max-memory",
+        "4G",
+    ]);
+    assert_eq!(o.code, 0, "{}", o.text);
+}

@@ -246,7 +246,19 @@ fn analyze(
     let Command::Analyze(args) = parse(argv)? else {
         return Err(OptionsError::new_err("argv must start with `analyze`"));
     };
+    let max_memory = args.max_memory;
     let mut opts = args.options().map_err(py_err)?;
+    if frame.is_none() {
+        if let Some(path) = &opts.files.stations {
+            // As the CLI: stop before loading a file estimated not to fit.
+            escrutinio::memory::check(
+                path,
+                opts.files.participation.reports.as_deref(),
+                max_memory,
+            )
+            .map_err(py_err)?;
+        }
+    }
     let name = opts
         .files
         .stations

@@ -41,6 +41,11 @@ pub struct Args {
     /// Write no plots (report.html then has no figures).
     #[arg(long)]
     pub no_plots: bool,
+    /// Stop before loading when the analysis is estimated to need more
+    /// memory than this (e.g. 8G; default: what the system can give;
+    /// CSV inputs only, see docs/measurements.md "Big inputs").
+    #[arg(long, value_name = "SIZE", value_parser = escrutinio::batch::parse_memory)]
+    pub max_memory: Option<u64>,
     /// Which files to write: a comma-separated list of json, csv, parquet,
     /// html, plots (default all).
     #[arg(long, default_value = "all", value_name = "LIST")]
@@ -79,7 +84,15 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> escrutinio::Result<i32> {
+    let max_memory = a.max_memory;
     let opts = a.options()?;
+    if let Some(stations) = &opts.files.stations {
+        escrutinio::memory::check(
+            stations,
+            opts.files.participation.reports.as_deref(),
+            max_memory,
+        )?;
+    }
     let (_, report) = analyze(&opts)?;
     let mut out = escrutinio::report::text::report(&report);
     out.push_str(&format!(
