@@ -411,14 +411,47 @@ fn a_short_fuzz_run_of_every_loader_finds_no_crash() {
     }
 }
 
+/// The inputs of fuzz/regressions/stations_parquet/ that used to abort the
+/// process (an allocation of about 2^61 bytes inside polars-parquet for a
+/// page whose `DataPageHeader.num_values` is negative), now refused by the
+/// check of src/io/parquet_guard.rs: with the page each message must name.
+const FORMER_ABORTS: [(&str, &str); 4] = [
+    (
+        "abort-b0cb4b4c010c64ce.parquet",
+        "column \"winner\" (8 of 11): page 1 (data page at byte 2188): \
+         DataPageHeader.num_values is -51",
+    ),
+    (
+        "abort-b74760cb23f3c62f.parquet",
+        "column \"invalid\" (6 of 11): page 2 (at byte 1284): \
+         the page header cannot be decoded",
+    ),
+    (
+        "abort-835ac48b10cc4c93.parquet",
+        "column \"winner\" (8 of 11): page 2 (data page at byte 1724): \
+         DataPageHeader.num_values is -30",
+    ),
+    (
+        "polars-parquet-validity-alloc.parquet",
+        "column \"party_2\" (10 of 11): page 2 (data page at byte 2220): \
+         DataPageHeader.num_values is -31",
+    ),
+];
+
 /// Every input a fuzz run made panic (fuzz/regressions/<target>/) now ends
-/// in an error naming the file.
+/// in an error naming the file. The former aborts are loaded in a child
+/// process instead (next test), so that a regression cannot abort this
+/// test binary.
 #[test]
 fn fuzz_regressions_end_in_errors() {
     let dir = common::root().join("fuzz/regressions/stations_parquet");
     let mut n = 0;
     for e in std::fs::read_dir(&dir).unwrap() {
         let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_str().unwrap();
+        if FORMER_ABORTS.iter().any(|(f, _)| *f == name) {
+            continue;
+        }
         let got = std::panic::catch_unwind(|| {
             escrutinio::io::load::load(&p, None, escrutinio::io::InvalidRows::Exclude).map(|_| ())
         });
@@ -429,6 +462,51 @@ fn fuzz_regressions_end_in_errors() {
         n += 1;
     }
     assert!(n >= 7, "{n} regression files");
+}
+
+/// Every fuzz regression, the former aborts included, read by `escrutinio
+/// validate` in a child process: an error exit (2) whose message names the
+/// file, never a signal (an abort), a panic (101) or a success; the former
+/// aborts name the row group, column, page and field that are inconsistent.
+#[test]
+fn fuzz_regressions_and_former_aborts_end_in_errors_in_a_child_process() {
+    let dir = common::root().join("fuzz/regressions/stations_parquet");
+    let mut names = Vec::new();
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let p = e.unwrap().path();
+        let shown = p.display().to_string();
+        let out = Command::new(common::bin())
+            .args(["validate", &shown])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            matches!(out.status.code(), Some(1 | 2)),
+            "{shown}: not an error exit ({:?}): {err}",
+            out.status
+        );
+        assert!(
+            err.contains(&format!("error: {shown}: ")),
+            "{shown}: the error does not name the file: {err}"
+        );
+        let name = p.file_name().unwrap().to_str().unwrap().to_string();
+        if let Some((_, page)) = FORMER_ABORTS.iter().find(|(f, _)| *f == name) {
+            assert_eq!(out.status.code(), Some(2), "{err}");
+            assert!(
+                err.contains("the file is corrupt (row group 1 of 1, ") && err.contains(page),
+                "{shown}: expected {page:?} in: {err}"
+            );
+        }
+        names.push(name);
+    }
+    for (f, _) in FORMER_ABORTS {
+        assert!(
+            names.iter().any(|n| n == f),
+            "{f} missing from {}",
+            dir.display()
+        );
+    }
+    assert!(names.len() >= 11, "{} regression files", names.len());
 }
 
 /// The HTML and its figures: a table of contents, headings that say apart

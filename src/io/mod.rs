@@ -8,6 +8,7 @@ pub mod hourly;
 pub mod join;
 pub mod load;
 pub mod logs;
+mod parquet_guard;
 pub mod schema;
 pub mod shipped;
 pub mod table;

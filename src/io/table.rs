@@ -10,6 +10,7 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use super::cell::{count_from_f64, count_from_i64, parse_count, CellError};
+use super::parquet_guard;
 use super::text;
 use crate::error::{Error, Result};
 
@@ -91,8 +92,7 @@ impl RawTable {
         let sha256 = sha256_hex(&stored);
         let bytes = stored.len() as u64;
         if stored.starts_with(b"PAR1") {
-            drop(stored);
-            return Self::read_parquet(path, sha256, bytes);
+            return Self::read_parquet(path, stored, sha256, bytes);
         }
         drop(stored);
         Self::read_csv(path, delimiter, encoding, sha256, bytes)
@@ -179,31 +179,47 @@ impl RawTable {
         })
     }
 
-    fn read_parquet(path: &Path, sha256: String, size: u64) -> Result<RawTable> {
+    /// Reads a Parquet file whose bytes are `stored`: its footer, then the
+    /// structural check of [`parquet_guard::check`] (the footer's and every
+    /// page header's counts and sizes, so that a corrupt count makes an
+    /// error instead of an allocation that aborts the process), then the
+    /// data (the bytes are dropped first; polars reads the file itself).
+    fn read_parquet(path: &Path, stored: Vec<u8>, sha256: String, size: u64) -> Result<RawTable> {
         let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        let corrupt = |what: String| {
+            Error::input(
+                path,
+                format!("Parquet could not be read: the file is corrupt ({what})"),
+            )
+        };
         // polars' Parquet reader panics on some corrupt files (found by
         // fuzzing: malformed thrift metadata, bitmaps shorter than their
         // column): contain it and say the file is corrupt.
         let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            ParquetReader::new(file).finish()
+            let mut reader = ParquetReader::new(file);
+            let meta = match reader.get_metadata() {
+                Ok(m) => m.clone(),
+                Err(e) => return Ok(Err(e)),
+            };
+            parquet_guard::check(&stored, &meta)?;
+            drop(stored);
+            Ok(reader.finish())
         }));
         let df = match read {
-            Ok(r) => r.map_err(|e| {
+            Ok(Ok(r)) => r.map_err(|e| {
                 Error::input(
                     path,
                     format!("Parquet could not be read: {}", polars_message(&e)),
                 )
             })?,
+            Ok(Err(inconsistent)) => return Err(corrupt(inconsistent)),
             Err(panic) => {
                 let what = panic
                     .downcast_ref::<&str>()
                     .map(|s| s.to_string())
                     .or_else(|| panic.downcast_ref::<String>().cloned())
                     .unwrap_or_default();
-                return Err(Error::input(
-                    path,
-                    format!("Parquet could not be read: the file is corrupt (the reader failed: {what})"),
-                ));
+                return Err(corrupt(format!("the reader failed: {what}")));
             }
         };
         Self::typed(path, df, sha256, size, Format::Parquet)
