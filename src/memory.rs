@@ -71,13 +71,14 @@ pub struct TableShape {
 /// The shape of a CSV file (gzip or not); `None` for Parquet, an empty or
 /// unreadable file.
 pub fn csv_shape(p: &Path) -> Option<TableShape> {
-    let mut raw = std::fs::File::open(p).ok()?;
+    use std::io::{Seek, SeekFrom};
+    let mut file = std::fs::File::open(p).ok()?;
     let mut head = [0u8; 4];
-    let got = raw.read(&mut head).ok()?;
+    let got = file.read(&mut head).ok()?;
     if got >= 4 && &head == b"PAR1" {
         return None;
     }
-    let file = std::fs::File::open(p).ok()?;
+    file.seek(SeekFrom::Start(0)).ok()?;
     let mut sample = Vec::with_capacity(SAMPLE_BYTES);
     if got >= 2 && head[..2] == [0x1f, 0x8b] {
         flate2::read::MultiGzDecoder::new(file)
@@ -90,13 +91,8 @@ pub fn csv_shape(p: &Path) -> Option<TableShape> {
             .ok()?;
     }
     let header_end = sample.iter().position(|&b| b == b'\n')?;
-    let header = &sample[..header_end];
-    let columns = [b',', b';', b'\t', b'|']
-        .iter()
-        .map(|d| header.iter().filter(|&b| b == d).count())
-        .max()
-        .unwrap_or(0) as u64
-        + 1;
+    // The loader's own delimiter sniffing (quotes respected).
+    let columns = crate::io::text::sniff_header(&sample[..header_end]).1 as u64 + 1;
     let lines = sample.iter().filter(|&&b| b == b'\n').count() as u64;
     let total = text_size(p);
     let rows = if (sample.len() as u64) >= total || sample.len() < SAMPLE_BYTES {
@@ -159,6 +155,15 @@ pub fn available() -> Option<(u64, &'static str)> {
 
 fn gigabytes(b: u64) -> String {
     format!("{:.1} GB", b as f64 / 1e9)
+}
+
+/// [`check`] for the station file and participation reports of `files`
+/// (nothing to check without a station file).
+pub fn check_files(files: &crate::inputs::InputFiles, max_memory: Option<u64>) -> Result<()> {
+    match &files.stations {
+        Some(stations) => check(stations, files.participation.reports.as_deref(), max_memory),
+        None => Ok(()),
+    }
 }
 
 /// Stops before loading when the estimated need exceeds the limit

@@ -1051,15 +1051,19 @@ fn analysis_beyond_the_memory_limit_stops_with_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let sample = common::root().join("data/sample/election.csv");
     let out = dir.path().join("out");
-    let o = run(&[
-        "analyze",
-        sample.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--quiet",
-        "--max-memory",
-        "20M",
-    ]);
+    let analyze = |limit: &str| {
+        run(&[
+            "analyze",
+            sample.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+            "--no-plots",
+            "--max-memory",
+            limit,
+        ])
+    };
+    let o = analyze("20M");
     assert_eq!(o.code, 2, "{}", o.text);
     for part in [
         "election.csv",
@@ -1071,15 +1075,6 @@ fn analysis_beyond_the_memory_limit_stops_with_a_clear_error() {
         assert!(o.text.contains(part), "{part:?} missing:\n{}", o.text);
     }
     assert!(!out.join("report.json").exists());
-    let o = run(&[
-        "analyze",
-        sample.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--quiet",
-        "--no-plots",
-        "--max-memory",
-        "4G",
-    ]);
+    let o = analyze("4G");
     assert_eq!(o.code, 0, "{}", o.text);
 }

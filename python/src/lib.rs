@@ -249,15 +249,8 @@ fn analyze(
     let max_memory = args.max_memory;
     let mut opts = args.options().map_err(py_err)?;
     if frame.is_none() {
-        if let Some(path) = &opts.files.stations {
-            // As the CLI: stop before loading a file estimated not to fit.
-            escrutinio::memory::check(
-                path,
-                opts.files.participation.reports.as_deref(),
-                max_memory,
-            )
-            .map_err(py_err)?;
-        }
+        // As the CLI: stop before loading a file estimated not to fit.
+        escrutinio::memory::check_files(&opts.files, max_memory).map_err(py_err)?;
     }
     let name = opts
         .files

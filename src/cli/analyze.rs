@@ -86,13 +86,7 @@ pub struct Args {
 pub fn run(a: Args) -> escrutinio::Result<i32> {
     let max_memory = a.max_memory;
     let opts = a.options()?;
-    if let Some(stations) = &opts.files.stations {
-        escrutinio::memory::check(
-            stations,
-            opts.files.participation.reports.as_deref(),
-            max_memory,
-        )?;
-    }
+    escrutinio::memory::check_files(&opts.files, max_memory)?;
     let (_, report) = analyze(&opts)?;
     let mut out = escrutinio::report::text::report(&report);
     out.push_str(&format!(

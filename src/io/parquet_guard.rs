@@ -157,16 +157,14 @@ impl Chunk {
                 self.num_values, self.rows
             ));
         }
-        for (field, v) in [
-            ("total_compressed_size", self.total_compressed_size),
-            ("total_uncompressed_size", self.total_uncompressed_size),
-        ] {
-            if v < 0 {
-                return Err(format!(
-                    "ColumnMetaData.{field} is {v} (a size cannot be negative)"
-                ));
-            }
-        }
+        not_negative(
+            "ColumnMetaData",
+            &[
+                ("total_compressed_size", self.total_compressed_size),
+                ("total_uncompressed_size", self.total_uncompressed_size),
+            ],
+            "a size cannot be negative",
+        )?;
         // The chunk starts at its dictionary page if it has one, else at its
         // first data page (as polars reads it), and spans
         // total_compressed_size bytes, all between the leading magic number
@@ -348,16 +346,17 @@ impl PageHeader {
         // PageHeader.uncompressed_page_size / compressed_page_size: byte
         // sizes, never negative; the uncompressed one is the size of the
         // buffer polars fills before decompressing.
-        for (field, v) in [
-            ("uncompressed_page_size", self.uncompressed_page_size),
-            ("compressed_page_size", self.compressed_page_size),
-        ] {
-            if v < 0 {
-                return Err(format!(
-                    "PageHeader.{field} is {v} (a size cannot be negative)"
-                ));
-            }
-        }
+        not_negative(
+            "PageHeader",
+            &[
+                (
+                    "uncompressed_page_size",
+                    i64::from(self.uncompressed_page_size),
+                ),
+                ("compressed_page_size", i64::from(self.compressed_page_size)),
+            ],
+            "a size cannot be negative",
+        )?;
         if self.uncompressed_page_size as u64 > max_uncompressed {
             return Err(format!(
                 "PageHeader.uncompressed_page_size is {} bytes, more than {max_uncompressed} \
@@ -393,24 +392,22 @@ impl PageHeader {
                     .data_page_v2
                     .ok_or("the data page has no DataPageHeaderV2")?;
                 let n = page_values("DataPageHeaderV2.num_values", v.num_values)?;
-                for (field, x) in [
-                    ("num_nulls", v.num_nulls),
-                    ("num_rows", v.num_rows),
-                    (
-                        "definition_levels_byte_length",
-                        v.definition_levels_byte_length,
-                    ),
-                    (
-                        "repetition_levels_byte_length",
-                        v.repetition_levels_byte_length,
-                    ),
-                ] {
-                    if x < 0 {
-                        return Err(format!(
-                            "DataPageHeaderV2.{field} is {x} (it cannot be negative)"
-                        ));
-                    }
-                }
+                not_negative(
+                    "DataPageHeaderV2",
+                    &[
+                        ("num_nulls", i64::from(v.num_nulls)),
+                        ("num_rows", i64::from(v.num_rows)),
+                        (
+                            "definition_levels_byte_length",
+                            i64::from(v.definition_levels_byte_length),
+                        ),
+                        (
+                            "repetition_levels_byte_length",
+                            i64::from(v.repetition_levels_byte_length),
+                        ),
+                    ],
+                    "it cannot be negative",
+                )?;
                 // num_nulls and num_rows count among the page's num_values
                 // (every row has at least one value, null or not).
                 for (field, x) in [("num_nulls", v.num_nulls), ("num_rows", v.num_rows)] {
@@ -631,6 +628,15 @@ impl Compact<'_> {
             1 | 2 => self.advance(1),
             t => self.skip(t, depth),
         }
+    }
+}
+
+/// The first of `fields` (name, value) of the Thrift struct `structure`
+/// that is negative, as the error "`structure.field` is v (`reason`)".
+fn not_negative(structure: &str, fields: &[(&str, i64)], reason: &str) -> Result<(), String> {
+    match fields.iter().find(|(_, v)| *v < 0) {
+        Some((field, v)) => Err(format!("{structure}.{field} is {v} ({reason})")),
+        None => Ok(()),
     }
 }
 

@@ -127,6 +127,12 @@ pub use super::encoding::line_of;
 /// Picks the candidate delimiter that occurs most often outside quotes in the
 /// first line (ties: `,` then `;`, tab, `|`).
 pub fn sniff_delimiter(bytes: &[u8]) -> u8 {
+    sniff_header(bytes).0
+}
+
+/// The delimiter [`sniff_delimiter`] picks and how many times it occurs
+/// outside quotes in the first line (the header has one more field).
+pub fn sniff_header(bytes: &[u8]) -> (u8, usize) {
     let mut counts = [0usize; DELIMITERS.len()];
     let mut in_quotes = false;
     for &b in bytes {
@@ -147,7 +153,7 @@ pub fn sniff_delimiter(bytes: &[u8]) -> u8 {
             best = i;
         }
     }
-    DELIMITERS[best]
+    (DELIMITERS[best], counts[best])
 }
 
 /// One record found by [`scan_records`].

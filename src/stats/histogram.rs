@@ -46,12 +46,12 @@ impl Histogram2d {
     /// coordinate lies outside [0, 1].
     #[inline]
     pub fn add(&mut self, x: f64, y: f64, w: f64) -> bool {
-        match (bin_of(x, self.bins), bin_of(y, self.bins)) {
-            (Some(i), Some(j)) => {
-                self.cells[i * self.bins + j] += w;
+        match self.cell_index(x, y) {
+            Some(c) => {
+                self.cells[c] += w;
                 true
             }
-            _ => false,
+            None => false,
         }
     }
 
