@@ -8,7 +8,7 @@
 use rayon::prelude::*;
 
 use super::clean::CleanParameters;
-use super::model::{Setting, Shape, ELECTORATE_QUANTILES};
+use super::model::{components, components_from, Components, Setting, Shape, ELECTORATE_QUANTILES};
 use super::objective::{Eval, Model};
 use super::options::{KlimekOptions, ShareBase};
 use crate::election::Election;
@@ -165,18 +165,44 @@ fn grid_start(model: &Model, start: Shape, fixed_theta: Option<f64>) -> Eval {
             .map(|t| t.clamp(model.lo[4], model.hi[4]))
             .collect(),
     };
+    let alphas: Vec<f64> = [0.5f64, 1.0, 2.0, 3.0, 5.0]
+        .iter()
+        .map(|a| a.clamp(model.lo[5], model.hi[5]))
+        .collect();
+    let at = |th: f64, al: f64| Shape {
+        theta: th,
+        alpha: al,
+        ..start
+    };
+    // The clean component is computed once and the extreme one once per α
+    // (they do not depend on θ): the components at the first θ of each α,
+    // then the other θ from them (bit-identical to computing every point).
+    let first = at(thetas[0], alphas[0]);
+    let base = components(&first, model.setting);
+    let per_alpha: Vec<(Shape, Components)> = alphas
+        .par_iter()
+        .map(|&al| {
+            let sh = at(thetas[0], al);
+            (sh, components_from(&sh, model.setting, &first, &base))
+        })
+        .collect();
     let mut points = Vec::new();
-    for &th in &thetas {
-        for al in [0.5f64, 1.0, 2.0, 3.0, 5.0] {
-            let mut sh = start;
-            sh.theta = th;
-            sh.alpha = al.clamp(model.lo[5], model.hi[5]);
-            points.push(sh);
+    for (x, &th) in thetas.iter().enumerate() {
+        for (y, &al) in alphas.iter().enumerate() {
+            points.push((x, y, at(th, al)));
         }
     }
     points
         .into_par_iter()
-        .map(|sh| model.eval_best_shares(sh))
+        .map(|(x, y, sh)| {
+            let (base_sh, base) = &per_alpha[y];
+            let comps = if x == 0 {
+                base.clone()
+            } else {
+                components_from(&sh, model.setting, base_sh, base)
+            };
+            model.eval_best_shares_of(sh, comps)
+        })
         .reduce_with(|a, b| if b.value < a.value { b } else { a })
         .expect("a non-empty grid")
 }

@@ -53,7 +53,7 @@
 
 use rayon::prelude::*;
 
-use super::model::{components, Components, Shape};
+use super::model::{components_from, Components, Shape};
 use super::objective::{Eval, Model, ShapeJacobian, CELL_FLOOR, PARAMETERS};
 use super::options::Distance;
 use super::scoring::solve;
@@ -182,7 +182,12 @@ impl LinearModel {
                 if let Some(l) = l {
                     q[l] += step[l];
                 }
-                let c: Components = components(&Shape::from_slice(&q[..6]), model.setting);
+                let c: Components = components_from(
+                    &Shape::from_slice(&q[..6]),
+                    model.setting,
+                    &Shape::from_slice(&p[..6]),
+                    &best.comps,
+                );
                 [
                     weighted(&c.clean),
                     weighted(&c.incremental),

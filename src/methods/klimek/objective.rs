@@ -11,7 +11,7 @@
 
 use rayon::prelude::*;
 
-use super::model::{components, Components, Setting, Shape};
+use super::model::{components, components_from, Components, Setting, Shape};
 use super::options::{Distance, KlimekOptions};
 use super::scoring::{self, Linearisation, Problem};
 use super::shares::{best_shares_multinomial, best_shares_rss};
@@ -125,8 +125,8 @@ impl<'a> Model<'a> {
     }
 
     /// The shape with (f_i, f_e) solved exactly ([`super::shares`]).
-    pub fn eval_best_shares(&self, sh: Shape) -> Eval {
-        let comps = components(&sh, self.setting);
+    /// `comps`: the components at `sh`.
+    pub fn eval_best_shares_of(&self, sh: Shape, comps: Components) -> Eval {
         let (fi, fe, _) = match self.distance {
             Distance::Rss => best_shares_rss(
                 self.observed,
@@ -178,7 +178,13 @@ impl<'a> Model<'a> {
                     h = -h;
                 }
                 q[j] += h;
-                let m = components(&Shape::from_slice(&q[..6]), self.setting).mixture(p[6], p[7]);
+                let m = components_from(
+                    &Shape::from_slice(&q[..6]),
+                    self.setting,
+                    &Shape::from_slice(&p[..6]),
+                    &cur.comps,
+                )
+                .mixture(p[6], p[7]);
                 Some(m.iter().zip(&cur.mix).map(|(a, b)| (a - b) / h).collect())
             })
             .collect()
