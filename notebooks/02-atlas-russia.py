@@ -128,7 +128,8 @@ assert round(100 * FIG.record(runs["2024"], "/summary/turnout"), 2) == 75.40
 assert round(100 * result, 2) == 86.81
 
 # %% [markdown]
-# **Where.** The regions with most inflated ballots per registered voter are
+# **Where.** The regions with most winner votes above their own clean-share
+# line per registered voter (the verdict's `inflated_ballots`) are
 # the ones the literature singles out (Kobak, Shpilkin & Pshenichnikov 2016;
 # the North Caucasus republics, Tatarstan, Bashkortostan, Mordovia, Tuva,
 # Kemerovo): at least half of each of 2011, 2012 and 2018's top ten.

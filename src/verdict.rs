@@ -745,7 +745,11 @@ fn finer_rows(e: &Election, li: usize, per_station: &[Option<f64>], z: f64) -> V
                 let n = m[r] as f64;
                 let var = ((s2[r] - s1[r] * s1[r] / n) / (n - 1.0)).max(0.0);
                 let half = z * (n * var).sqrt();
-                (Some(s1[r] - half), Some(s1[r] + half))
+                // A station's votes above the line are at most its winner
+                // votes, so the unit's sum is at most its ballots: the
+                // normal interval is cut there (it can pass it in small
+                // units with very uneven stations).
+                (Some(s1[r] - half), Some((s1[r] + half).min(bl[r] as f64)))
             } else {
                 (None, None)
             };
@@ -827,6 +831,16 @@ fn millions(x: f64) -> String {
     }
 }
 
+/// What the excess-vote figures count, said in the paragraph whenever one
+/// of them is evidence: with clean share L, a ballot added for the winner
+/// raises the winner's votes above the line by 1, a vote moved to the
+/// winner from another contestant by 1 + L/(1 − L) = 1/(1 − L) (the winner
+/// gains it, the line's expectation from the others' votes falls by
+/// L/(1 − L)).
+const EXCESS_VOTES_ARE_NOT_BALLOTS: &str = "These are votes, not ballots: a ballot added for \
+     the winner counts once, a vote moved to the winner from another contestant 1/(1 − L) \
+     times (L the clean share: twice at 50 %), so fewer ballots may have been added. ";
+
 fn summary(
     evidence: Evidence,
     national: &[NationalEstimate],
@@ -849,6 +863,12 @@ fn summary(
                     millions(n.ci_low.unwrap_or(f64::NAN)),
                     millions(n.ci_high.unwrap_or(f64::NAN)),
                 ));
+            }
+            if national
+                .iter()
+                .any(|n| n.evidence && n.family.starts_with("excess_votes"))
+            {
+                s.push_str(EXCESS_VOTES_ARE_NOT_BALLOTS);
             }
             for b in bounds.iter().filter(|b| b.quantity == INFLATED) {
                 s.push_str(&format!("With certainty, at least: {}. ", b.description));

@@ -102,6 +102,13 @@ fn injected_fraud_is_found_and_sized() {
             line(&v)
         );
         assert_eq!(v.evidence, Evidence::Inflation);
+        // The paragraph says the figure counts votes, not ballots (stolen
+        // votes count about twice here).
+        assert!(
+            v.summary.contains("These are votes, not ballots"),
+            "{}",
+            v.summary
+        );
         assert!(
             (within.estimate / estimand - 1.0).abs() < 0.35,
             "{} vs {estimand}",
@@ -122,6 +129,7 @@ fn spain_2019_shows_no_evidence() {
     });
     eprintln!("Spain 2019: {:?}: {}", v.evidence, line(&v));
     assert_eq!(v.evidence, Evidence::NoEvidence, "{}", v.summary);
+    assert!(!v.summary.contains("not ballots"), "{}", v.summary);
 }
 
 #[test]
@@ -278,4 +286,17 @@ fn finer_levels_decompose_their_regions() {
         .iter()
         .filter(|r| r.level == "tik" && r.stations >= 2)
         .all(|r| r.inflated_low.is_some() && r.inflated_high.is_some()));
+    // No interval passes what a unit could hold: votes above the line are
+    // at most the unit's ballots.
+    for r in &v.regions {
+        if let Some(hi) = r.inflated_high {
+            assert!(
+                hi <= r.ballots as f64,
+                "{} {}: {hi} > {}",
+                r.level,
+                r.region,
+                r.ballots
+            );
+        }
+    }
 }

@@ -20,9 +20,7 @@ pub fn draw(report: &Report, plots_dir: &Path) -> Result<html::Figures> {
         ..html::Figures::default()
     };
     if !report.verdict.regions.is_empty() {
-        let mut rows = report.verdict.regions.clone();
-        rows.sort_by_key(|r| r.rank);
-        rows.truncate(25);
+        let rows = ranked_regions(&report.verdict.regions, 25);
         figures.regions = Some(plots::figure_files(
             &plots::RegionsFigure { rows: &rows },
             &plots_dir.join("regions_ranked"),
@@ -217,5 +215,62 @@ fn short(name: &str) -> String {
     } else {
         let cut: String = name.chars().take(MAX - 1).collect();
         format!("{}…", cut.trim_end())
+    }
+}
+
+/// The first `most` rows of the top level (the regions; `regions.csv`
+/// lists them first, then the units of finer levels, each level ranked on
+/// its own), by rank.
+fn ranked_regions(
+    rows: &[crate::verdict::RegionRow],
+    most: usize,
+) -> Vec<crate::verdict::RegionRow> {
+    let Some(top) = rows.first().map(|r| r.level.as_str()) else {
+        return Vec::new();
+    };
+    let mut out: Vec<_> = rows.iter().filter(|r| r.level == top).cloned().collect();
+    out.sort_by_key(|r| r.rank);
+    out.truncate(most);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verdict::RegionRow;
+
+    fn row(level: &str, region: &str, rank: usize) -> RegionRow {
+        RegionRow {
+            level: level.into(),
+            region: region.into(),
+            stations: 10,
+            electorate: 1000,
+            ballots: 600,
+            inflated_ballots: 0.0,
+            inflated_low: None,
+            inflated_high: None,
+            inflated_per_voter: 0.0,
+            inflated_share: 0.0,
+            rank,
+        }
+    }
+
+    /// The ranked figure shows the regions only, not the finer units
+    /// interleaved with them by rank.
+    #[test]
+    fn the_ranked_figure_keeps_the_top_level() {
+        let rows = vec![
+            row("region", "B", 2),
+            row("region", "A", 1),
+            row("tik", "a1", 1),
+            row("tik", "b1", 2),
+        ];
+        let got: Vec<String> = ranked_regions(&rows, 25)
+            .into_iter()
+            .map(|r| r.region)
+            .collect();
+        assert_eq!(got, ["A", "B"]);
+        assert_eq!(ranked_regions(&rows, 1).len(), 1);
+        assert!(ranked_regions(&[], 25).is_empty());
     }
 }

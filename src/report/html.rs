@@ -893,7 +893,7 @@ fn verdict_section(h: &mut String, v: &crate::verdict::Verdict, regions: Option<
     }
     let _ = writeln!(h, "<p class=\"note\">{}</p>", escape(&v.agreement));
     if !v.top_regions.is_empty() {
-        h.push_str("<h3>Regions with most inflated ballots per registered voter</h3>\n<table>\n<tr><th>rank</th><th class=\"l\">region</th><th>stations</th><th>inflated ballots</th><th>interval</th><th>per registered voter</th></tr>\n");
+        h.push_str("<h3>Regions with most winner votes above their own clean-share line, per registered voter</h3>\n<table>\n<tr><th>rank</th><th class=\"l\">region</th><th>stations</th><th>winner votes above the line</th><th>interval</th><th>per registered voter</th></tr>\n");
         for r in &v.top_regions {
             let ci = match (r.inflated_low, r.inflated_high) {
                 (Some(l), Some(hi)) => format!("{} – {}", thousands(l), thousands(hi)),
@@ -916,7 +916,7 @@ fn verdict_section(h: &mut String, v: &crate::verdict::Verdict, regions: Option<
         figure(
             h,
             svg,
-            "Regions ranked by inflated ballots per registered voter (dots), with their intervals (bars); at most 25 regions.",
+            "Regions ranked by winner votes above their own clean-share line per registered voter (dots), with their intervals (bars); at most 25 regions.",
         );
     }
 }

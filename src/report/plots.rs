@@ -525,9 +525,9 @@ impl Figure for IntegerPeaksFigure<'_> {
     }
 }
 
-/// Regions ranked by inflated ballots per registered voter: a dot per
-/// region with its interval as a whisker (the verdict's regions, most
-/// affected at the top).
+/// Regions ranked by excess winner votes (above their own clean-share
+/// line) per registered voter: a dot per region with its interval as a
+/// whisker (the verdict's regions, most affected at the top).
 pub struct RegionsFigure<'a> {
     pub rows: &'a [crate::verdict::RegionRow],
 }
@@ -563,7 +563,7 @@ impl Figure for RegionsFigure<'_> {
             .collect();
         let mut chart = ChartBuilder::on(root)
             .caption(
-                "Regions ranked by inflated ballots per registered voter",
+                "Regions ranked by excess winner votes per registered voter",
                 ("sans-serif", 20),
             )
             .margin(12)
@@ -573,7 +573,7 @@ impl Figure for RegionsFigure<'_> {
             .map_err(|e| e.to_string())?;
         chart
             .configure_mesh()
-            .x_desc("inflated ballots per registered voter (%), with the interval")
+            .x_desc("winner votes above the region's clean-share line per registered voter (%), with the interval")
             .y_labels(n.max(1))
             .y_label_formatter(&|y| {
                 let k = n as i64 - 1 - y.round() as i64;

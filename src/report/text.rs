@@ -582,7 +582,7 @@ pub fn verdict(v: &crate::verdict::Verdict) -> String {
     if !v.top_regions.is_empty() {
         let _ = writeln!(
             out,
-            "  regions with most inflated ballots per registered voter:"
+            "  regions with most winner votes above their own clean-share line, per registered voter:"
         );
         for r in v.top_regions.iter().take(5) {
             let _ = writeln!(
