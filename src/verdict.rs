@@ -24,7 +24,7 @@
 //!   ballots): the fit converged, no shape parameter (θ, α, the clean
 //!   spreads) stopped at a bound of its search box — at a bound the model
 //!   cannot describe the data and its interval is conditional on the bound
-//!   — and the election has fewer than five regions: the fit is national,
+//!   — and the election has one region: the fit is national,
 //!   and on simulations with regional parties it put 853,833 manufactured
 //!   ballots [715,576, 1,001,913] on 232,980 stuffed ones with no parameter
 //!   at a bound.
@@ -38,11 +38,12 @@
 //!   across its bootstrap interval and one bin beyond are folded in.
 //! - Late surge (`hourly.late_surge`): at least 100 stations scored.
 //!
-//! - Excess votes per region (`excess_votes.regions`): with five or more
+//! - Excess votes per region (`excess_votes.regions`): with two or more
 //!   regional estimates, the national line is set aside (one line across
 //!   regions reads regional parties and regional turnout as fraud: on clean
-//!   simulations with regional parties it reported up to 2.5 % of the
-//!   ballots) and the regions' own estimates are summed; they must cover
+//!   simulations with 40 regions and regional parties it reported up to
+//!   2.5 % of the ballots, and with two to four regions it called 2 of 6
+//!   clean elections inflated while the threshold was five regions) and the regions' own estimates are summed; they must cover
 //!   80 % of the ballots, and the premise is checked within regions
 //!   ([`within_region_drift`]).
 //!
@@ -561,9 +562,12 @@ pub const INFLATED: &str = "inflated_ballots";
 /// A lower bound on a contestant's votes missing from the official count.
 pub const VOTES_MISSING: &str = "votes_missing";
 
-/// With this many regions, the national-only models (the Klimek fit, the
-/// national excess-vote line) are set aside.
-pub const REGIONAL: usize = 5;
+/// With this many regions (or regional estimates), the national-only models
+/// (the Klimek fit, the national excess-vote line) are set aside: any
+/// difference between regions in clean turnout and share makes one national
+/// model read them as fraud (`tests/verdict.rs`: with three and four
+/// regions the national line called clean simulations inflated).
+pub const REGIONAL: usize = 2;
 
 /// Share of the ballots the regions with their own excess-vote estimate
 /// must hold for their sum to stand for the country.
@@ -573,8 +577,8 @@ pub const WITHIN_COVERAGE: f64 = 0.8;
 /// peak and clean share, so that differences between regions do not
 /// count), with an interval combining the regions' independent bootstrap
 /// intervals as normal ones (`se_r` = half-width / z), and the share of
-/// all ballots those regions hold. `None` with fewer than five regional
-/// estimates.
+/// all ballots those regions hold. `None` with fewer than [`REGIONAL`]
+/// regional estimates.
 fn within_regions(
     e: &Election,
     x: &excess::ExcessFinding,
