@@ -122,7 +122,7 @@ fn fingerprint_section(h: &mut String, r: &Report, figures: &Figures) {
         .and_then(|f| f.klimek.as_ref())
     {
         h.push_str("<h3>Klimek et al. fraud model</h3>\n");
-        baseline(h, "On a clean election the fit should find no fraud or stop at a bound: on Spain 2019 (52 provinces, strong regional parties) θ stops at its bound and the fit is set aside. A single national fit across many regions reads regional differences as fraud (on simulated clean elections with 40 regions it reports fraud where there is none), which is why the verdict sets it aside when the data have two or more regions.");
+        baseline(h, "On a clean election the fit should find no fraud or stop at a bound: on Spain 2019 (52 provinces, strong regional parties) θ stops at its bound and the fit is set aside. A single national fit across many regions reads regional differences as fraud (on simulated clean elections with 40 regions it reports fraud where there is none), which is why the verdict never counts it: with regions named it confounds them, and without a region column it cannot be checked against them.");
         let _ = writeln!(h, "<p class=\"verdict\">{}</p>", escape(&k.verdict));
         let _ = writeln!(
             h,
