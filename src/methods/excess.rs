@@ -19,6 +19,18 @@
 //!    the stations above the peak (the turnout above the clean peak), and
 //!    *switching*, the rest (excess − stuffing).
 //!
+//! 5. *Sloped line* (`sloped_estimate`, a sensitivity of step 3, not in
+//!    Shpilkin's method): the clean share as a linear function of turnout,
+//!    ℓ(t) = L* + b(t − t̄), b the valid-vote-weighted least-squares slope
+//!    of the winner's share on turnout over the same below-peak stations
+//!    (t̄ their weighted mean turnout; with b = 0 it is step 3 exactly),
+//!    extrapolated above the peak: Σ (winner − others · ℓ/(1 − ℓ)), ℓ
+//!    clamped to [0, 0.99]. Where support genuinely rises with turnout
+//!    (urban versus rural) the constant line reads the gradient as excess
+//!    and the sloped one does not; stuffing that leaves stations below the
+//!    peak tilts b upwards, so on fraud it is the smaller of the two. The
+//!    verdict uses it as the lower end of the model's uncertainty.
+//!
 //! # Uncertainty and sensitivity
 //! A nonparametric bootstrap over stations (the whole procedure, peak
 //! included, is redone on each resample; replicate r uses stream (seed, r));
@@ -146,7 +158,23 @@ pub struct ExcessEstimate {
     pub peak_ci_high: Option<f64>,
     /// The excess with the peak moved by −3 … +3 bins.
     pub sensitivity: Vec<ExcessPoint>,
+    /// The excess above a clean share linear in turnout fitted below the
+    /// peak (module doc, step 5); `None` with fewer than
+    /// [`SLOPE_MIN_STATIONS`] stations below the peak or no spread of
+    /// their turnout.
+    pub sloped_estimate: Option<f64>,
 }
+
+impl ExcessEstimate {
+    /// `sloped_estimate`, or the constant line's `estimate` where the slope
+    /// could not be fitted (the sloped line with slope 0).
+    pub fn sloped_or_constant(&self) -> f64 {
+        self.sloped_estimate.unwrap_or(self.estimate)
+    }
+}
+
+/// Fewest stations below the peak to fit the sloped line's slope.
+pub const SLOPE_MIN_STATIONS: usize = 30;
 
 /// The finding: national and per region.
 #[derive(Debug, Clone, Serialize)]
@@ -293,6 +321,40 @@ fn excess_at(rows: &[Row], width: f64, peak: usize) -> Option<ExcessPoint> {
         switching: excess - stuffing,
         stations_above: above,
     })
+}
+
+/// The sloped-line excess at peak bin `peak` (module doc, step 5).
+fn sloped_excess_at(rows: &[Row], width: f64, peak: usize) -> Option<f64> {
+    let top = (peak + 1) as f64 * width / 100.0;
+    // Valid-vote-weighted sums over the below-peak stations.
+    let (mut sv, mut st, mut stt, mut sw, mut stw, mut n) = (0.0, 0.0, 0.0, 0.0, 0.0, 0);
+    for r in rows.iter().filter(|r| r.turnout < top) {
+        let v = r.winner + r.others;
+        sv += v;
+        st += v * r.turnout;
+        stt += v * r.turnout * r.turnout;
+        sw += r.winner;
+        stw += r.turnout * r.winner;
+        n += 1;
+    }
+    if n < SLOPE_MIN_STATIONS || sv == 0.0 {
+        return None;
+    }
+    let (mt, ms) = (st / sv, sw / sv);
+    let var = stt / sv - mt * mt;
+    if var <= 1e-12 {
+        return None;
+    }
+    let slope = (stw / sv - mt * ms) / var;
+    Some(
+        rows.iter()
+            .filter(|r| bin(r.turnout, width) >= peak)
+            .map(|r| {
+                let l = (ms + slope * (r.turnout - mt)).clamp(0.0, 0.99);
+                r.winner - r.others * l / (1.0 - l)
+            })
+            .sum(),
+    )
 }
 
 fn estimate_one(
@@ -459,6 +521,7 @@ fn estimate(
         })
         .collect();
     let winner_total: f64 = rows.iter().map(|r| r.winner).sum();
+    let sloped_estimate = sloped_excess_at(rows, opts.bin_width, peak);
     Some(ExcessEstimate {
         stations: n,
         excluded,
@@ -478,6 +541,7 @@ fn estimate(
         peak_ci_low: peak_ci.ci_low,
         peak_ci_high: peak_ci.ci_high,
         sensitivity,
+        sloped_estimate,
     })
 }
 
@@ -700,5 +764,42 @@ mod tests {
         let stuffing = 10.0 * (505.0 - 500.0) + 300.0;
         assert!((p.stuffing - stuffing).abs() < 1e-9);
         assert_eq!(peak_bin(&rows, 1.0), Some(50));
+    }
+
+    /// The sloped line equals the constant one when the share does not
+    /// change with turnout below the peak, and reads a clean linear
+    /// gradient (support rising with turnout, no fraud) as no excess, where
+    /// the constant line reads it as excess.
+    #[test]
+    fn sloped_line_follows_a_clean_gradient() {
+        let width = 1.0;
+        // Flat share below the peak; one stuffed station above.
+        let mut flat: Vec<Row> = (0..60)
+            .map(|k| row(0.30 + 0.004 * k as f64, 1000.0, 0.5))
+            .collect();
+        flat.extend(vec![row(0.505, 1000.0, 0.5); 40]);
+        flat.push(row(0.80, 1000.0, 0.75));
+        let peak = peak_bin(&flat, width).unwrap();
+        let constant = excess_at(&flat, width, peak).unwrap().excess;
+        let sloped = sloped_excess_at(&flat, width, peak).unwrap();
+        assert!((sloped - constant).abs() < 1e-6, "{sloped} vs {constant}");
+        assert!(constant > 300.0);
+        // Share = 0.3 + 0.4·t at every station, 30 % to 90 % turnout, most
+        // ballots at 50 %: clean, but rising with turnout.
+        let share = |t: f64| 0.3 + 0.4 * t;
+        let mut rows: Vec<Row> = (0..150)
+            .map(|k| {
+                let t = 0.30 + 0.004 * k as f64;
+                row(t, 1000.0, share(t))
+            })
+            .collect();
+        rows.extend((0..60).map(|_| row(0.505, 1000.0, share(0.505))));
+        let peak = peak_bin(&rows, width).unwrap();
+        let constant = excess_at(&rows, width, peak).unwrap().excess;
+        let sloped = sloped_excess_at(&rows, width, peak).unwrap();
+        assert!(constant > 1000.0, "{constant}");
+        assert!(sloped.abs() < 1e-6 * constant, "{sloped}");
+        // Too few stations below the peak: no slope.
+        assert_eq!(sloped_excess_at(&rows[..20], width, 0), None);
     }
 }

@@ -17,7 +17,7 @@ use crate::methods::summary::Summary;
 /// Version of the `report.json` / `stations.*` layout (semantic versioning:
 /// a major bump removes or renames fields, a minor bump adds them, a patch
 /// moves numbers or order without renaming; history in `docs/report.md`).
-pub const SCHEMA_VERSION: &str = "2.7.1";
+pub const SCHEMA_VERSION: &str = "2.8.0";
 
 /// The tool that wrote the report.
 #[derive(Debug, Clone, Serialize)]
