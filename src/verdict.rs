@@ -48,8 +48,9 @@
 //!   regions reads regional parties and regional turnout as fraud: on clean
 //!   simulations with 40 regions and regional parties it reported up to
 //!   2.5 % of the ballots, and with two to four regions it called 2 of 6
-//!   clean elections inflated while the threshold was five regions) and the regions' own estimates are summed; they must cover
-//!   80 % of the ballots, and the premise is checked within regions
+//!   clean elections inflated while the threshold was five regions) and
+//!   the regions' own estimates are summed; they must cover 80 % of the
+//!   ballots, and the premise is checked within regions
 //!   ([`within_region_drift`]).
 //!
 //! The regions with the most inflated ballots are the regions' own

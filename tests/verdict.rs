@@ -10,11 +10,35 @@ use escrutinio::methods::registry::Plan;
 use escrutinio::simulate::{simulate, SimParams};
 use escrutinio::verdict::{Evidence, Verdict};
 
-/// The verdict of `analyze` (every default family) on `files`.
-fn verdict_of(files: &InputFiles) -> Verdict {
+/// The report of `analyze` (every default family) on `files`.
+fn report_of(files: &InputFiles) -> escrutinio::report::json::Report {
     let inputs = Inputs::load(files).expect("loads");
     let plan = Plan::default().check().expect("default options");
-    build_report(&inputs, &plan, 1).expect("runs").verdict
+    build_report(&inputs, &plan, 1).expect("runs")
+}
+
+/// The verdict of `analyze` (every default family) on `files`.
+fn verdict_of(files: &InputFiles) -> Verdict {
+    report_of(files).verdict
+}
+
+/// The station file of simulation `p` rewritten by `edit` (its text in,
+/// the new text out), in a temporary directory kept alive by the guard.
+fn edited_simulation(
+    p: &SimParams,
+    edit: impl Fn(&str) -> String,
+) -> (tempfile::TempDir, InputFiles) {
+    let sim = simulate(p).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("e.csv");
+    sim.write_files(&f).unwrap();
+    let g = dir.path().join("edited.csv");
+    std::fs::write(&g, edit(&std::fs::read_to_string(&f).unwrap())).unwrap();
+    let files = InputFiles {
+        stations: Some(g),
+        ..InputFiles::default()
+    };
+    (dir, files)
 }
 
 /// A simulated election with strong regional structure: 40 regions whose
@@ -109,31 +133,23 @@ fn clean_elections_with_few_regions_are_not_accused() {
 #[test]
 fn without_regions_the_national_models_do_not_accuse() {
     use escrutinio::verdict::NO_REGIONS;
-    for seed in [4, 5] {
-        let sim = simulate(&regional(seed, false)).unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let f = dir.path().join("e.csv");
-        sim.write_files(&f).unwrap();
-        let text = std::fs::read_to_string(&f).unwrap();
+    let without_regions = |text: &str| -> String {
         let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
         let col = header
             .iter()
             .position(|h| *h == "region")
             .expect("a region column");
-        let without: String = text
-            .lines()
+        text.lines()
             .map(|l| {
                 let mut cells: Vec<&str> = l.split(',').collect();
                 cells.remove(col);
                 cells.join(",") + "\n"
             })
-            .collect();
-        let g = dir.path().join("no-regions.csv");
-        std::fs::write(&g, without).unwrap();
-        let v = verdict_of(&InputFiles {
-            stations: Some(g),
-            ..InputFiles::default()
-        });
+            .collect()
+    };
+    for seed in [4, 5] {
+        let (_dir, files) = edited_simulation(&regional(seed, false), without_regions);
+        let v = verdict_of(&files);
         eprintln!(
             "seed {seed} without regions: {:?}: {}",
             v.evidence,
@@ -224,20 +240,10 @@ fn a_clean_turnout_gradient_is_excess_for_the_constant_line_only() {
     let n = common::size(6u64, 1);
     for seed in 1..=n {
         for beta in [0.1, 0.2] {
-            let sim = simulate(&regional(seed, false)).unwrap();
-            let dir = tempfile::tempdir().unwrap();
-            let f = dir.path().join("e.csv");
-            sim.write_files(&f).unwrap();
-            let g = dir.path().join("gradient.csv");
-            let text = std::fs::read_to_string(&f).unwrap();
-            std::fs::write(&g, with_turnout_gradient(&text, beta)).unwrap();
-            let files = InputFiles {
-                stations: Some(g),
-                ..InputFiles::default()
-            };
-            let inputs = Inputs::load(&files).expect("loads");
-            let plan = Plan::default().check().expect("default options");
-            let report = build_report(&inputs, &plan, 1).expect("runs");
+            let (_dir, files) = edited_simulation(&regional(seed, false), |text| {
+                with_turnout_gradient(text, beta)
+            });
+            let report = report_of(&files);
             let x = report.findings.excess_votes.as_ref().expect("excess votes");
             let ballots = report.verdict.ballots as f64;
             let constant: f64 = x.regions.iter().map(|r| r.estimate.estimate).sum();

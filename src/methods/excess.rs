@@ -28,8 +28,11 @@
 //!    clamped to [0, 0.99]. Where support genuinely rises with turnout
 //!    (urban versus rural) the constant line reads the gradient as excess
 //!    and the sloped one does not; stuffing that leaves stations below the
-//!    peak tilts b upwards, so on fraud it is the smaller of the two. The
-//!    verdict uses it as the lower end of the model's uncertainty.
+//!    peak tilts b upwards, so on fraud it is the smaller of the two. It is
+//!    reported, not used by the verdict: on Russia 2011 the regions'
+//!    sloped lines sum to −9.6 million, the below-peak gradient explaining
+//!    all the excess, so it cannot tell a clean gradient from fraud that
+//!    rises with turnout.
 //!
 //! # Uncertainty and sensitivity
 //! A nonparametric bootstrap over stations (the whole procedure, peak
@@ -170,6 +173,19 @@ impl ExcessEstimate {
     /// could not be fitted (the sloped line with slope 0).
     pub fn sloped_or_constant(&self) -> f64 {
         self.sloped_estimate.unwrap_or(self.estimate)
+    }
+}
+
+impl ExcessFinding {
+    /// The regions' sloped lines summed ([`ExcessEstimate::sloped_or_constant`]
+    /// per region); `None` without regional estimates.
+    pub fn regions_sloped(&self) -> Option<f64> {
+        (!self.regions.is_empty()).then(|| {
+            self.regions
+                .iter()
+                .map(|g| g.estimate.sloped_or_constant())
+                .sum()
+        })
     }
 }
 

@@ -177,12 +177,7 @@ fn fingerprint_section(h: &mut String, r: &Report, figures: &Figures) {
         let sloped = |e: &crate::methods::excess::ExcessEstimate| {
             e.sloped_estimate.map_or("–".into(), thousands)
         };
-        let regions_sloped: Option<f64> = (!x.regions.is_empty()).then(|| {
-            x.regions
-                .iter()
-                .map(|g| g.estimate.sloped_or_constant())
-                .sum()
-        });
+        let regions_sloped = x.regions_sloped();
         let _ = writeln!(
             h,
             "<p>If the winner's clean share rose with turnout as it does below the peak (the sloped line, a sensitivity the verdict does not use): {} nationally{}. A clean gradient of support with turnout (urban versus rural) reads as excess on the constant line; this method alone cannot tell it from fraud that rises with turnout.</p>",

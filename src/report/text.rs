@@ -239,17 +239,12 @@ pub fn excess_votes(x: &ExcessFinding) -> String {
         x.verdict
     );
     if let Some(s) = n.sloped_estimate {
-        let regions: Option<f64> = (!x.regions.is_empty()).then(|| {
-            x.regions
-                .iter()
-                .map(|g| g.estimate.sloped_or_constant())
-                .sum()
+        let regions = x.regions_sloped().map_or(String::new(), |r| {
+            format!("; regions' own lines summed {r:.0}")
         });
-        let _ =
-            writeln!(
+        let _ = writeln!(
             out,
-            "  with the clean share rising with turnout as below the peak (sloped line): {s:.0}{}",
-            regions.map_or(String::new(), |r| format!("; regions' own lines summed {r:.0}"))
+            "  with the clean share rising with turnout as below the peak (sloped line): {s:.0}{regions}"
         );
     }
     out
